@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Create .venv with stylelab, its notebook/test tools and the offline encoder; install the fonts
+# the EMD notebook renders glyphs from (Debian packages, when run as root or with sudo).
+# Idempotent: a second run only checks that everything is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+
+FONT_PACKAGES=(fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming fonts-wqy-microhei fonts-wqy-zenhei
+               fonts-nanum fonts-baekmuk fonts-unfonts-core)
+missing=()
+for pkg in "${FONT_PACKAGES[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else SUDO="none"; fi
+  if [ "$SUDO" = none ]; then
+    echo "setup: cannot install fonts (${missing[*]}) without root; the font notebook will say what is missing" >&2
+  else
+    echo "setup: installing fonts: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+if ! .venv/bin/python -c "import stylelab, papermill, nbval, torchvision, easyocr_en_models" 2>/dev/null; then
+  echo "setup: installing stylelab into .venv (torch is large: a few minutes)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[offline,test]'
+fi
+echo "setup: ok ($(.venv/bin/python -c 'import torch, torchvision; print("torch", torch.__version__, "torchvision", torchvision.__version__)'))"

@@ -1,0 +1,122 @@
+"""The talk's normalisation layers: BN, IN, CIN and AdaIN.
+
+With μ, σ over the spatial axes of each sample n and channel c (the slide's equations):
+
+    μ_nc(x) = 1/HW Σ_h Σ_w x_nchw
+    σ_nc(x) = sqrt(1/HW Σ_h Σ_w (x_nchw − μ_nc(x))² + ε)
+
+    IN(x)       = γ (x − μ(x)) / σ(x) + β
+    CIN(x; s)   = γˢ (x − μ(x)) / σ(x) + βˢ          (Dumoulin et al.: one γ, β per style s)
+    AdaIN(x, y) = σ(y) (x − μ(x)) / σ(x) + μ(y)       (Huang & Belongie)
+
+BN uses the same formula with μ, σ over (N, H, W): statistics are shared by the whole batch, so
+each sample keeps its own style; IN normalises every sample's style away.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .errors import StylelabError
+
+EPS = 1e-5  # the ε of the slide (and of torch.nn.InstanceNorm2d)
+
+
+def _check_4d(x: torch.Tensor, name: str = "x") -> None:
+    if x.dim() != 4:
+        raise StylelabError(f"{name} must be a feature map (N, C, H, W), got shape {tuple(x.shape)}")
+
+
+def mean_std(x: torch.Tensor, eps: float = EPS) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-sample, per-channel μ_nc and σ_nc (biased variance + ε), shaped (N, C, 1, 1)."""
+    _check_4d(x)
+    mean = x.mean(dim=(2, 3), keepdim=True)
+    std = (x.var(dim=(2, 3), keepdim=True, unbiased=False) + eps).sqrt()
+    return mean, std
+
+
+def instance_norm(x: torch.Tensor, eps: float = EPS) -> torch.Tensor:
+    """(x − μ(x)) / σ(x) per sample and channel; equals ``nn.InstanceNorm2d(C, affine=False)``."""
+    mean, std = mean_std(x, eps)
+    return (x - mean) / std
+
+
+def batch_norm(x: torch.Tensor, eps: float = EPS) -> torch.Tensor:
+    """(x − μ) / σ with μ, σ over (N, H, W) per channel: training-mode ``nn.BatchNorm2d`` without affine."""
+    _check_4d(x)
+    mean = x.mean(dim=(0, 2, 3), keepdim=True)
+    std = (x.var(dim=(0, 2, 3), keepdim=True, unbiased=False) + eps).sqrt()
+    return (x - mean) / std
+
+
+def adain(content: torch.Tensor, style: torch.Tensor, eps: float = EPS) -> torch.Tensor:
+    """AdaIN(x, y) = σ(y) (x − μ(x)) / σ(x) + μ(y): x's normalised features with y's statistics."""
+    _check_4d(content, "content features")
+    _check_4d(style, "style features")
+    if content.shape[:2] != style.shape[:2] and not (style.shape[0] == 1 and content.shape[1] == style.shape[1]):
+        raise StylelabError(f"AdaIN needs matching batch and channels, got content {tuple(content.shape)} "
+                            f"and style {tuple(style.shape)}")
+    style_mean, style_std = mean_std(style, eps)
+    return style_std * instance_norm(content, eps) + style_mean
+
+
+class InstanceNorm(nn.Module):
+    """IN(x) = γ (x − μ(x)) / σ(x) + β with learned γ, β (one pair per channel)."""
+
+    def __init__(self, num_features: int, eps: float = EPS):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(num_features))
+        self.bias = nn.Parameter(torch.zeros(num_features))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.weight.view(1, -1, 1, 1) * instance_norm(x, self.eps) + self.bias.view(1, -1, 1, 1)
+
+
+class ConditionalInstanceNorm(nn.Module):
+    """CIN(x; s) = γˢ (x − μ(x)) / σ(x) + βˢ: one (γ, β) pair per style, shared convolutions elsewhere.
+
+    ``style`` is an int (same style for the batch), a LongTensor of N style indices, or an
+    (N, num_styles) float tensor of mixing weights — Dumoulin et al.'s convex combination of styles.
+    """
+
+    def __init__(self, num_features: int, num_styles: int, eps: float = EPS):
+        super().__init__()
+        if num_styles < 1:
+            raise StylelabError(f"ConditionalInstanceNorm needs at least one style, got {num_styles}")
+        self.num_styles = num_styles
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(num_styles, num_features))  # γˢ
+        self.bias = nn.Parameter(torch.zeros(num_styles, num_features))  # βˢ
+
+    def style_weights(self, style, batch: int, device) -> torch.Tensor:
+        if isinstance(style, int):
+            style = torch.full((batch,), style, dtype=torch.long, device=device)
+        style = torch.as_tensor(style, device=device)
+        if style.dtype == torch.long:
+            if style.dim() == 0:
+                style = style.expand(batch)
+            if ((style < 0) | (style >= self.num_styles)).any():
+                raise StylelabError(f"style index out of range: {style.tolist()} (this CIN has {self.num_styles} styles)")
+            return nn.functional.one_hot(style, self.num_styles).float()
+        if style.shape != (batch, self.num_styles):
+            raise StylelabError(f"style mixing weights must have shape ({batch}, {self.num_styles}), got {tuple(style.shape)}")
+        return style.float()
+
+    def forward(self, x: torch.Tensor, style) -> torch.Tensor:
+        weights = self.style_weights(style, x.shape[0], x.device)
+        gamma = (weights @ self.weight).view(x.shape[0], -1, 1, 1)
+        beta = (weights @ self.bias).view(x.shape[0], -1, 1, 1)
+        return gamma * instance_norm(x, self.eps) + beta
+
+
+class AdaIN(nn.Module):
+    """Module form of :func:`adain` (no learned parameters: γ, β come from the style input)."""
+
+    def __init__(self, eps: float = EPS):
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, content: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        return adain(content, style, self.eps)

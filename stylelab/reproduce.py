@@ -1,0 +1,104 @@
+"""Run every notebook through papermill and collect the figures and tables into ``figures/``.
+
+    python -m stylelab.reproduce --profile quick            # CPU-sized, ~20 min on 2 cores
+    python -m stylelab.reproduce --profile full --device cuda
+    python -m stylelab.reproduce --only 01 --inplace         # refresh a committed notebook's outputs
+
+Executed copies go to ``build/notebooks/<profile>/`` (or back into ``notebooks/`` with
+``--inplace``); each notebook writes its stamped figures to ``figures/<profile>/``, and an
+``INDEX.md`` there lists them with the notebook that made each one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import StylelabError
+from .provenance import REPO_ROOT, git_revision
+
+NOTEBOOKS = REPO_ROOT / "notebooks"
+DEFAULTS = {"profile": "quick", "device": "auto", "encoder": "auto"}
+
+
+def notebook_paths(only: list[str] | None = None) -> list[Path]:
+    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        paths = [p for p in paths if any(p.name.startswith(o) or o in p.stem for o in only)]
+        if not paths:
+            raise StylelabError(f"no notebook matches {', '.join(only)}; see {NOTEBOOKS}")
+    return paths
+
+
+def run_notebooks(*, profile: str = "quick", device: str = "auto", encoder: str = "auto", only=None,
+                  figures: Path | None = None, output: Path | None = None, inplace: bool = False,
+                  progress: bool = True) -> list[tuple[Path, float]]:
+    import papermill
+
+    figures_root = Path(figures) if figures else REPO_ROOT / "figures"
+    figures_dir = figures_root / profile
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    # Pass only what differs from a notebook's own parameters cell, so that an in-place quick run
+    # leaves no injected-parameters cell behind.
+    parameters = {k: v for k, v in {"profile": profile, "device": device, "encoder": encoder}.items() if v != DEFAULTS[k]}
+    if figures:
+        parameters["figures_dir"] = str(figures_dir.resolve())
+    output = Path(output) if output else REPO_ROOT / "build" / "notebooks" / profile
+    output.mkdir(parents=True, exist_ok=True)
+    timings = []
+    for path in notebook_paths(only):
+        target = path if inplace else output / path.name
+        before = {p: p.stat().st_mtime for p in figures_dir.glob("*")}
+        print(f"▶ {path.name} (profile={profile}, device={device}, encoder={encoder})", flush=True)
+        started = time.perf_counter()
+        try:
+            papermill.execute_notebook(str(path), str(target), parameters=parameters or None, cwd=str(NOTEBOOKS),
+                                       progress_bar=progress, kernel_name="python3")
+        except papermill.PapermillExecutionError as exc:
+            raise StylelabError(f"{path.name} failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue} "
+                                f"(executed copy with the traceback: {target})") from None
+        elapsed = time.perf_counter() - started
+        made = sorted(p.name for p in figures_dir.glob("*") if before.get(p) != p.stat().st_mtime)
+        print(f"  done in {elapsed:.0f} s, wrote {len(made)} files: {', '.join(made)}", flush=True)
+        timings.append((path, elapsed))
+        _index(figures_dir, path.stem, made)
+    return timings
+
+
+def _index(figures_dir: Path, notebook: str, made: list[str]) -> None:
+    index = figures_dir / "INDEX.md"
+    lines = index.read_text(encoding="utf-8").splitlines() if index.exists() else []
+    lines = [line for line in lines if not line.startswith(f"| {notebook} |")]
+    if not lines:
+        lines = ["# Figures and tables", "", "Each file carries its own stamp (encoder, device, profile, git revision).",
+                 "", "| notebook | file |", "|---|---|"]
+    lines += [f"| {notebook} | [{name}]({name}) |" for name in made if name != "INDEX.md"]
+    index.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m stylelab.reproduce", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", choices=["quick", "full"], default="quick")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    parser.add_argument("--encoder", default="auto", help="auto, vgg19, vgg16_bn_craft or random")
+    parser.add_argument("--only", nargs="*", help="notebook prefixes or name parts, e.g. 00 01")
+    parser.add_argument("--figures", type=Path, help="figures root (default: figures/)")
+    parser.add_argument("--output", type=Path, help="folder for executed notebooks (default: build/notebooks/<profile>)")
+    parser.add_argument("--inplace", action="store_true", help="write executed notebooks back into notebooks/")
+    args = parser.parse_args(argv)
+    try:
+        timings = run_notebooks(profile=args.profile, device=args.device, encoder=args.encoder, only=args.only,
+                                figures=args.figures, output=args.output, inplace=args.inplace)
+    except StylelabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    total = sum(t for _, t in timings)
+    print(f"{len(timings)} notebooks in {total / 60:.1f} min at rev {git_revision()}; figures in "
+          f"{(args.figures or REPO_ROOT / 'figures') / args.profile}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The one training loop: progress bar, periodic checkpoints, resume, and a NaN guard.
+
+A method supplies ``step(i) -> {"loss": float, ...}`` that does one optimisation step, and the
+objects whose state must survive a restart (models, optimisers, schedulers). ``train`` runs the
+remaining steps, shows the losses in a tqdm bar, saves a checkpoint every ``checkpoint_every``
+steps and at the end, and on the next call with the same checkpoint path resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from .errors import StylelabError
+
+History = dict[str, list[float]]
+
+
+def save_checkpoint(path: str | os.PathLike, stateful: Mapping[str, object], step: int, history: History,
+                    extra: Mapping | None = None) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "step": step,
+        "history": history,
+        "state": {name: obj.state_dict() for name, obj in stateful.items()},
+        "rng": torch.random.get_rng_state(),
+        "extra": dict(extra or {}),
+    }
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)  # never leave a half-written checkpoint under the real name
+
+
+def load_checkpoint(path: str | os.PathLike, stateful: Mapping[str, object]) -> tuple[int, History, dict]:
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=False)
+        for name, obj in stateful.items():
+            obj.load_state_dict(payload["state"][name])
+    except (KeyError, RuntimeError, EOFError, OSError) as exc:
+        raise StylelabError(f"checkpoint {path} does not fit this run ({exc}); delete it or pass another path") from None
+    torch.random.set_rng_state(payload["rng"])
+    return payload["step"], payload["history"], payload.get("extra", {})
+
+
+def train(step: Callable[[int], Mapping[str, float]], steps: int, *, stateful: Mapping[str, object] | None = None,
+          checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 500, description: str = "training",
+          progress: bool = True, extra: Mapping | None = None) -> History:
+    """Run ``step(i)`` for i in [start, steps), where start is 0 or the step of a saved checkpoint."""
+    stateful = dict(stateful or {})
+    start, history = 0, {}
+    if checkpoint is not None and Path(checkpoint).is_file():
+        start, history, _ = load_checkpoint(checkpoint, stateful)
+    bar = tqdm(range(start, steps), initial=start, total=steps, desc=description, disable=not progress,
+               mininterval=1.0, dynamic_ncols=True)
+    for i in bar:
+        losses = {k: float(v) for k, v in step(i).items()}
+        bad = [k for k, v in losses.items() if not math.isfinite(v)]
+        if bad:
+            raise StylelabError(f"{description}: loss {', '.join(bad)} became {losses[bad[0]]} at step {i}; "
+                                f"lower the learning rate or the loss weights")
+        for key, value in losses.items():
+            history.setdefault(key, []).append(value)
+        bar.set_postfix({k: f"{v:.4g}" for k, v in losses.items()}, refresh=False)
+        done = i + 1
+        if checkpoint is not None and (done % checkpoint_every == 0 or done == steps):
+            save_checkpoint(checkpoint, stateful, done, history, extra)
+    bar.close()
+    return history
