@@ -158,7 +158,7 @@ def load_image(source, *, short_side: int | None = None, max_side: int | None = 
                             f"{MAX_WORKING_PIXELS:,} px; pass short_side= or max_side= to shrink it")
     if target != (height, width):
         tensor = TF.resize(tensor, list(target), antialias=True).clamp(0, 1)
-    return tensor.unsqueeze(0).to(device)
+    return tensor.unsqueeze(0).contiguous().to(device)
 
 
 def _scaled(height: int, width: int, factor: float) -> tuple[int, int]:

@@ -1,0 +1,257 @@
+"""Gatys, Ecker & Bethge, "Image Style Transfer Using Convolutional Neural Networks" (CVPR 2016).
+
+The output image x is optimised directly (pixels are the parameters):
+
+    L_total(x) = α · L_content(x, p) + β · Σ_l w_l · L_style,l(x, a) + γ · TV(x)
+
+with L_content the squared error of ``relu4_2`` activations to the content image p and L_style,l
+the squared error of Gram matrices to the style image a at ``relu1_1 … relu5_1``.
+The same machinery gives the paper's Figure 1: content reconstructions from one layer (β = 0)
+and texture synthesis from growing layer sets (α = 0, noise start).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..encoders import CONTENT_LAYER, STYLE_LAYERS, MultiLayerEncoder
+from ..errors import StylelabError
+from ..losses import content_loss, gram_matrix, gram_style_loss, total_variation
+from ..training import History, train
+
+OPTIMIZERS = ("lbfgs", "adam")
+INITS = ("content", "noise", "style")
+
+
+@dataclass(frozen=True)
+class GatysConfig:
+    """Everything that defines one Gatys run (the defaults follow the paper)."""
+
+    content_layer: str | None = CONTENT_LAYER
+    style_layers: tuple[str, ...] = STYLE_LAYERS
+    layer_weights: Mapping[str, float] | None = None  # w_l; None: 1 / len(style_layers) each
+    content_weight: float = 1.0  # α
+    style_weight: float = 1e3  # β (with relative=True: β/α = 1e3 stylises clearly yet keeps the content)
+    tv_weight: float = 0.0  # γ
+    optimizer: str = "lbfgs"
+    lr: float | None = None  # None: 1.0 for L-BFGS, 0.02 for Adam (pixels live in [0, 1])
+    iterations: int = 500
+    init: str = "content"
+    scales: tuple[int, ...] = ()  # coarse-to-fine short sides, e.g. (128, 256); () = one scale
+    preserve_color: bool = False  # luminance-only transfer (Gatys et al. 2016, "Preserving colour")
+    # Divide the content loss by its target's mean square, and the style losses by the style Grams'
+    # mean square (one scale for all layers, so the paper's balance between layers stays). Activation
+    # scales differ by orders of magnitude between encoders (BatchNorm'd CRAFT vs plain VGG-19); these
+    # relative errors let one α/β serve every encoder. False gives the raw losses of ``stylelab.losses``.
+    relative: bool = True
+    seed: int = 0
+
+    def validate(self, encoder: MultiLayerEncoder) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise StylelabError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
+        if self.init not in INITS:
+            raise StylelabError(f"init must be one of {', '.join(INITS)}, not {self.init!r}")
+        if self.iterations < 1:
+            raise StylelabError(f"iterations must be at least 1, got {self.iterations}")
+        encoder.check_layers(([self.content_layer] if self.content_layer else []) + list(self.style_layers))
+        if self.layer_weights is not None:
+            missing = set(self.style_layers) - set(self.layer_weights)
+            if missing:
+                raise StylelabError(f"layer_weights has no weight for {', '.join(sorted(missing))}")
+
+
+@dataclass
+class GatysResult:
+    image: torch.Tensor  # (1, 3, H, W) in [0, 1]
+    history: History = field(default_factory=dict)  # per-iteration "total", "content", "style", "tv"
+
+
+class GatysObjective(nn.Module):
+    """L_total for one content/style pair; the targets' features are computed once."""
+
+    def __init__(self, encoder: MultiLayerEncoder, config: GatysConfig, content: torch.Tensor | None,
+                 style: torch.Tensor | None):
+        super().__init__()
+        self.encoder, self.config = encoder, config
+        self.use_content = content is not None and config.content_layer is not None and config.content_weight > 0
+        self.use_style = style is not None and len(config.style_layers) > 0 and config.style_weight > 0
+        if not (self.use_content or self.use_style):
+            raise StylelabError("nothing to optimise: give a content image with content_weight > 0, "
+                                "a style image with style_weight > 0, or both")
+        n_layers = len(config.style_layers)
+        self.layer_weights = dict(config.layer_weights or {layer: 1.0 / n_layers for layer in config.style_layers})
+        with torch.no_grad():
+            self.content_target = encoder(content, [config.content_layer])[config.content_layer] if self.use_content else None
+            self.style_grams = ({k: gram_matrix(v) for k, v in encoder(style, config.style_layers).items()}
+                                if self.use_style else {})
+            if config.relative:
+                self.content_scale = 1.0 / self.content_target.square().mean().clamp_min(1e-12) if self.use_content else 1.0
+                if self.use_style:  # one scale for all style layers keeps the paper's balance between them
+                    scale = sum(g.square().mean() for g in self.style_grams.values()).item() / len(self.style_grams)
+                    self.layer_weights = {k: w / max(scale, 1e-12) for k, w in self.layer_weights.items()}
+            else:
+                self.content_scale = 1.0
+        self.layers = ([config.content_layer] if self.use_content else []) + (list(config.style_layers) if self.use_style else [])
+
+    def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
+        features = self.encoder(image, self.layers)
+        zero = image.new_zeros(())
+        content = (self.content_scale * content_loss(features[self.config.content_layer], self.content_target)
+                   if self.use_content else zero)
+        style = gram_style_loss(features, self.style_grams, self.layer_weights) if self.use_style else zero
+        tv = total_variation(image) if self.config.tv_weight > 0 else zero
+        total = self.config.content_weight * content + self.config.style_weight * style + self.config.tv_weight * tv
+        return {"total": total, "content": content, "style": style, "tv": tv}
+
+
+class _Pixels(nn.Module):
+    """The optimised image as a module, so that the training loop can checkpoint it."""
+
+    def __init__(self, image: torch.Tensor):
+        super().__init__()
+        self.image = nn.Parameter(image.detach().clone(memory_format=torch.contiguous_format))
+
+
+def optimize_image(objective: GatysObjective, init: torch.Tensor, config: GatysConfig, *, progress: bool = True,
+                   description: str = "gatys", checkpoint=None) -> GatysResult:
+    """Minimise ``objective`` over the pixels of ``init`` (clamped to [0, 1] after every step)."""
+    pixels = _Pixels(init)
+    if config.optimizer == "lbfgs":
+        # max_iter=1: one L-BFGS iteration per step, so the bar and the history count iterations;
+        # the curvature history lives in the optimiser state and carries across steps.
+        # Tolerances 0: the iteration count, not L-BFGS' convergence test, decides when to stop
+        # (with Gram matrices normalised by C·H·W the gradients are small from the start).
+        optimizer = torch.optim.LBFGS([pixels.image], lr=config.lr or 1.0, max_iter=1, history_size=50,
+                                      tolerance_grad=0.0, tolerance_change=0.0)
+    else:
+        optimizer = torch.optim.Adam([pixels.image], lr=config.lr or 0.02)
+
+    def step(_: int) -> dict[str, float]:
+        last = {}
+
+        def closure():
+            optimizer.zero_grad(set_to_none=True)
+            losses = objective(pixels.image)
+            losses["total"].backward()
+            last.update(losses)
+            return losses["total"]
+
+        optimizer.step(closure)
+        with torch.no_grad():
+            pixels.image.clamp_(0, 1)
+        return {k: v.item() for k, v in last.items()}
+
+    history = train(step, config.iterations, stateful={"pixels": pixels, "optimizer": optimizer},
+                    checkpoint=checkpoint, checkpoint_every=max(1, config.iterations // 5),
+                    description=description, progress=progress)
+    return GatysResult(pixels.image.detach().clamp(0, 1), history)
+
+
+def _initial_image(config: GatysConfig, content: torch.Tensor | None, style: torch.Tensor | None,
+                   shape: Sequence[int], device) -> torch.Tensor:
+    if config.init == "content":
+        if content is None:
+            raise StylelabError("init='content' needs a content image")
+        return content.clone()
+    if config.init == "style":
+        if style is None:
+            raise StylelabError("init='style' needs a style image")
+        return F.interpolate(style, size=tuple(shape[-2:]), mode="bilinear", align_corners=False, antialias=True).clamp(0, 1)
+    generator = torch.Generator().manual_seed(config.seed)
+    return torch.rand(tuple(shape), generator=generator).to(device)
+
+
+def _resize_short(image: torch.Tensor, short: int) -> torch.Tensor:
+    h, w = image.shape[-2:]
+    scale = short / min(h, w)
+    size = (max(1, round(h * scale)), max(1, round(w * scale)))
+    return F.interpolate(image, size=size, mode="bilinear", align_corners=False, antialias=True).clamp(0, 1)
+
+
+def stylize(content: torch.Tensor, style: torch.Tensor, encoder: MultiLayerEncoder,
+            config: GatysConfig = GatysConfig(), *, progress: bool = True, checkpoint=None) -> GatysResult:
+    """Gatys transfer of ``style`` onto ``content`` (both (1, 3, H, W) in [0, 1]).
+
+    With ``config.scales`` the optimisation runs coarse to fine, each scale starting from the
+    upsampled result of the previous one. With ``config.preserve_color`` only the luminance is
+    stylised and the content's chrominance is kept.
+    """
+    config.validate(encoder)
+    for name, image in (("content", content), ("style", style)):
+        if image.dim() != 4 or image.shape[:2] != (1, 3):
+            raise StylelabError(f"{name} image must have shape (1, 3, H, W), got {tuple(image.shape)}")
+    if config.preserve_color:
+        return _stylize_luminance(content, style, encoder, config, progress=progress)
+    scales = list(config.scales) or [min(content.shape[-2:])]
+    result, history = None, {}
+    for i, short in enumerate(scales):
+        level_content = _resize_short(content, short) if short != min(content.shape[-2:]) else content
+        level_style = style if config.scales == () else _resize_short(style, max(short, 32)) if min(style.shape[-2:]) > short else style
+        objective = GatysObjective(encoder, config, level_content, level_style)
+        if result is None:
+            init = _initial_image(config, level_content, level_style, level_content.shape, content.device)
+        else:
+            init = F.interpolate(result.image, size=level_content.shape[-2:], mode="bilinear", align_corners=False).clamp(0, 1)
+        desc = f"gatys {config.optimizer}" + (f" {short}px ({i + 1}/{len(scales)})" if len(scales) > 1 else "")
+        result = optimize_image(objective, init, config, progress=progress, description=desc,
+                                checkpoint=None if checkpoint is None else f"{checkpoint}.{short}")
+        for key, values in result.history.items():
+            history.setdefault(key, []).extend(values)
+    return GatysResult(result.image, history)
+
+
+# --- Figure 1 of the paper: what each layer keeps --------------------------------------------
+
+def reconstruct_content(image: torch.Tensor, encoder: MultiLayerEncoder, layer: str, *, iterations: int = 200,
+                        seed: int = 0, progress: bool = True) -> GatysResult:
+    """Reconstruct ``image`` from white noise using only its activations at ``layer``."""
+    config = GatysConfig(content_layer=layer, style_layers=(), style_weight=0.0, init="noise",
+                         iterations=iterations, seed=seed)
+    config.validate(encoder)
+    objective = GatysObjective(encoder, config, image, None)
+    init = _initial_image(config, image, None, image.shape, image.device)
+    return optimize_image(objective, init, config, progress=progress, description=f"content from {layer}")
+
+
+def synthesize_texture(style: torch.Tensor, encoder: MultiLayerEncoder, layers: Sequence[str], *,
+                       size: Sequence[int] | None = None, iterations: int = 200, seed: int = 0,
+                       progress: bool = True) -> GatysResult:
+    """Texture with the Gram matrices of ``style`` at ``layers``, from white noise (content weight 0)."""
+    config = GatysConfig(content_layer=None, style_layers=tuple(layers), content_weight=0.0, init="noise",
+                         iterations=iterations, seed=seed)
+    config.validate(encoder)
+    objective = GatysObjective(encoder, config, None, style)
+    shape = (1, 3, *(size or style.shape[-2:]))
+    init = _initial_image(config, None, style, shape, style.device)
+    return optimize_image(objective, init, config, progress=progress, description=f"texture {layers[-1]}")
+
+
+# --- colour preservation: luminance-only transfer ---------------------------------------------
+
+_RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
+
+
+def rgb_to_yiq(image: torch.Tensor) -> torch.Tensor:
+    return torch.einsum("ij,njhw->nihw", _RGB_TO_YIQ.to(image), image)
+
+
+def yiq_to_rgb(image: torch.Tensor) -> torch.Tensor:
+    return torch.einsum("ij,njhw->nihw", torch.linalg.inv(_RGB_TO_YIQ).to(image), image)
+
+
+def _stylize_luminance(content, style, encoder, config, *, progress):
+    content_yiq, style_y = rgb_to_yiq(content), rgb_to_yiq(style)[:, :1]
+    content_y = content_yiq[:, :1]
+    # Match the style's luminance histogram moments to the content's before the transfer,
+    # as the paper does, so that the output's brightness follows the content.
+    style_y = (style_y - style_y.mean()) / (style_y.std() + 1e-8) * content_y.std() + content_y.mean()
+    grey = lambda y: y.clamp(0, 1).expand(-1, 3, -1, -1).contiguous()  # noqa: E731
+    result = stylize(grey(content_y), grey(style_y), encoder, replace(config, preserve_color=False), progress=progress)
+    out_y = result.image.mean(dim=1, keepdim=True)
+    image = yiq_to_rgb(torch.cat([out_y, content_yiq[:, 1:]], dim=1)).clamp(0, 1)
+    return GatysResult(image, result.history)
