@@ -9,7 +9,7 @@ os.environ.setdefault("STYLELAB_FIGURES_DIR", tempfile.mkdtemp(prefix="stylelab-
 # Tests never wait on a model hub.
 os.environ.setdefault("STYLELAB_OFFLINE", "1")
 
-SHARED_ASSETS = Path(__file__).resolve().parents[2] / "shared" / "assets"
+SHARED_ASSETS = Path(__file__).resolve().parents[1] / "shared" / "assets"
 
 
 @pytest.fixture
