@@ -99,24 +99,42 @@ def to_rgb(image: Image.Image) -> Image.Image:
 
 
 def _array_to_tensor(array) -> torch.Tensor:
-    tensor = torch.as_tensor(np.asarray(array)) if not isinstance(array, torch.Tensor) else array.detach().cpu()
+    # Layout follows each library's convention: NumPy arrays are H×W×C (as PIL and matplotlib
+    # give them), tensors are C×H×W (as torchvision gives them). Both may be 2-D (grey).
+    is_numpy = not isinstance(array, torch.Tensor)
+    tensor = torch.from_numpy(np.ascontiguousarray(array)) if is_numpy else array.detach().cpu()
     if tensor.dim() == 4 and tensor.shape[0] == 1:
         tensor = tensor[0]
     if tensor.dim() == 2:
-        tensor = tensor.unsqueeze(-1)
+        tensor = tensor.unsqueeze(-1) if is_numpy else tensor.unsqueeze(0)
     if tensor.dim() != 3:
-        raise StylelabError(f"an image array must be H×W, H×W×C or C×H×W, got shape {tuple(tensor.shape)}")
-    if tensor.shape[-1] in (1, 3, 4) and tensor.shape[0] not in (1, 3, 4):
-        tensor = tensor.permute(2, 0, 1)  # H×W×C → C×H×W
-    elif tensor.shape[0] not in (1, 3, 4):
-        raise StylelabError(f"an image array needs 1, 3 or 4 channels, got shape {tuple(tensor.shape)}")
+        layout = "H×W or H×W×C" if is_numpy else "H×W, C×H×W or 1×C×H×W"
+        raise StylelabError(f"an image {'array' if is_numpy else 'tensor'} must be {layout}, got shape {tuple(tensor.shape)}")
+    if is_numpy:
+        tensor = tensor.permute(2, 0, 1)
+    if tensor.shape[0] not in (1, 3, 4):
+        raise StylelabError(f"an image needs 1, 3 or 4 channels (NumPy: last axis, tensor: first axis), "
+                            f"got shape {tuple(array.shape)}")
     if tensor.dtype == torch.uint8:
         tensor = tensor.float() / 255.0
-    elif tensor.dtype in (torch.uint16, torch.int32, torch.int64) or (tensor.is_floating_point() and tensor.max() > 1.0 + 1e-6):
-        peak = 65535.0 if tensor.max() > 255 else 255.0
-        tensor = tensor.float() / peak
+    elif tensor.dtype == torch.uint16:
+        tensor = tensor.float() / 65535.0
+    elif tensor.dtype == torch.bool:
+        tensor = tensor.float()
+    elif not tensor.is_floating_point():  # other integer types: 8- or 16-bit ranges
+        tensor = tensor.float()
+        if tensor.min() < 0 or tensor.max() > 65535:
+            raise StylelabError(f"integer image values must lie in [0, 255] or [0, 65535], got "
+                                f"[{tensor.min():.0f}, {tensor.max():.0f}]")
+        tensor = tensor / (65535.0 if tensor.max() > 255 else 255.0)
     else:
         tensor = tensor.float()
+        if torch.isfinite(tensor).all():
+            low, high = tensor.min().item(), tensor.max().item()
+            if low < -1e-6 or high > 255.0:
+                raise StylelabError(f"float image values must lie in [0, 1] (or [0, 255]), got [{low:.3g}, {high:.3g}]")
+            if high > 1.0 + 1e-6:
+                tensor = tensor / 255.0
     if not torch.isfinite(tensor).all():
         raise StylelabError("image array contains NaN or infinite values")
     if tensor.shape[0] == 4:  # RGBA → composite on white

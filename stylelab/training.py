@@ -59,7 +59,7 @@ def train(step: Callable[[int], Mapping[str, float]], steps: int, *, stateful: M
     bar = tqdm(range(start, steps), initial=start, total=steps, desc=description, disable=not progress,
                mininterval=1.0, dynamic_ncols=True)
     for i in bar:
-        losses = {k: float(v) for k, v in step(i).items()}
+        losses = {k: float(v.detach()) if isinstance(v, torch.Tensor) else float(v) for k, v in step(i).items()}
         bad = [k for k, v in losses.items() if not math.isfinite(v)]
         if bad:
             raise StylelabError(f"{description}: loss {', '.join(bad)} became {losses[bad[0]]} at step {i}; "

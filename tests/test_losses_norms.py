@@ -1,0 +1,119 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from stylelab import losses, norms
+from stylelab.errors import StylelabError
+
+
+def test_mean_std_is_the_slide_formula_by_hand():
+    x = torch.tensor([1.0, 2.0, 3.0, 6.0]).view(1, 1, 2, 2)
+    mean, std = norms.mean_std(x, eps=0.0)
+    assert mean.item() == pytest.approx(3.0)
+    assert std.item() == pytest.approx(((4 + 1 + 0 + 9) / 4) ** 0.5)  # 1/HW Σ (x − μ)², no Bessel
+    _, std_eps = norms.mean_std(x, eps=0.5)
+    assert std_eps.item() == pytest.approx((14 / 4 + 0.5) ** 0.5)  # ε inside the root
+
+
+def test_instance_norm_matches_torch():
+    x = torch.randn(3, 5, 7, 6) * 4 + 2
+    assert torch.allclose(norms.instance_norm(x), torch.nn.InstanceNorm2d(5)(x), atol=1e-5)
+    module = norms.InstanceNorm(5)
+    with torch.no_grad():
+        module.weight.uniform_()
+        module.bias.uniform_()
+    reference = torch.nn.InstanceNorm2d(5, affine=True)
+    reference.load_state_dict({"weight": module.weight, "bias": module.bias})
+    assert torch.allclose(module(x), reference(x), atol=1e-5)
+
+
+def test_batch_norm_matches_torch_training_mode():
+    x = torch.randn(4, 3, 5, 5) * 2 - 1
+    reference = torch.nn.BatchNorm2d(3, affine=False).train()
+    assert torch.allclose(norms.batch_norm(x), reference(x), atol=1e-5)
+
+
+def test_in_normalises_each_sample_bn_only_the_batch():
+    x = torch.randn(4, 3, 8, 8) * torch.tensor([1.0, 3, 5, 7]).view(4, 1, 1, 1) + torch.arange(4.0).view(4, 1, 1, 1)
+    mean, std = norms.mean_std(norms.instance_norm(x))
+    assert torch.allclose(mean, torch.zeros_like(mean), atol=1e-5)
+    assert torch.allclose(std, torch.ones_like(std), atol=1e-3)
+    bn_mean, bn_std = norms.mean_std(norms.batch_norm(x))
+    assert bn_mean.std() > 0.1 and bn_std.std() > 0.1  # per-sample statistics ("style") survive BN
+
+
+def test_adain_takes_the_style_statistics():
+    x = torch.randn(2, 4, 6, 6) * 3 + 1
+    y = torch.randn(2, 4, 9, 5) * 0.5 - 2
+    out = norms.adain(x, y)
+    out_mean, out_std = norms.mean_std(out)
+    y_mean, y_std = norms.mean_std(y)
+    assert torch.allclose(out_mean, y_mean, atol=1e-5)
+    assert torch.allclose(out_std, y_std, atol=1e-3)
+    x_mean, x_std = norms.mean_std(x)
+    assert torch.allclose(out, y_std * (x - x_mean) / x_std + y_mean)  # σ(y)((x − μ(x))/σ(x)) + μ(y)
+    assert torch.allclose(norms.AdaIN()(x, y), out)
+
+
+def test_adain_broadcasts_one_style_and_rejects_mismatch():
+    out = norms.adain(torch.randn(3, 4, 5, 5), torch.randn(1, 4, 7, 7))
+    assert out.shape == (3, 4, 5, 5)
+    with pytest.raises(StylelabError, match="matching batch and channels"):
+        norms.adain(torch.randn(2, 4, 5, 5), torch.randn(2, 3, 5, 5))
+    with pytest.raises(StylelabError, match=r"\(N, C, H, W\)"):
+        norms.adain(torch.randn(4, 5, 5), torch.randn(4, 5, 5))
+
+
+def test_conditional_instance_norm_uses_each_styles_gamma_beta():
+    cin = norms.ConditionalInstanceNorm(num_features=2, num_styles=3)
+    with torch.no_grad():
+        cin.weight.copy_(torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+        cin.bias.copy_(torch.tensor([[0.0, 0.5], [1.0, 1.5], [2.0, 2.5]]))
+    x = torch.randn(2, 2, 4, 4)
+    normalised = norms.instance_norm(x)
+    out = cin(x, torch.tensor([2, 0]))
+    assert torch.allclose(out[0], normalised[0] * torch.tensor([5.0, 6.0]).view(2, 1, 1) + torch.tensor([2.0, 2.5]).view(2, 1, 1))
+    assert torch.allclose(out[1], normalised[1] * torch.tensor([1.0, 2.0]).view(2, 1, 1) + torch.tensor([0.0, 0.5]).view(2, 1, 1))
+    assert torch.allclose(cin(x, 1), cin(x, torch.tensor([1, 1])))
+    mixed = cin(x, torch.tensor([[0.5, 0.5, 0.0], [0.5, 0.5, 0.0]]))  # convex combination of styles 0 and 1
+    assert torch.allclose(mixed, normalised * torch.tensor([2.0, 3.0]).view(1, 2, 1, 1) + torch.tensor([0.5, 1.0]).view(1, 2, 1, 1))
+    with pytest.raises(StylelabError, match="out of range"):
+        cin(x, 3)
+
+
+def test_gram_matrix_by_hand():
+    f = torch.tensor([[1.0, 2.0], [3.0, 4.0]]).view(1, 2, 1, 2)  # C=2, H=1, W=2
+    expected = torch.tensor([[1 + 4, 3 + 8], [3 + 8, 9 + 16]]) / (2 * 1 * 2)
+    assert torch.allclose(losses.gram_matrix(f)[0], expected)
+
+
+def test_content_and_gram_style_losses_by_hand():
+    a = torch.zeros(1, 1, 1, 2)
+    b = torch.tensor([1.0, 3.0]).view(1, 1, 1, 2)
+    assert losses.content_loss(b, a).item() == pytest.approx((1 + 9) / 2)
+    grams = {"relu1_1": losses.gram_matrix(a)}
+    # G(b) = (1 + 9) / (1·1·2) = 5; target 0 → (5 − 0)² = 25, weighted by 0.5
+    assert losses.gram_style_loss({"relu1_1": b}, grams, {"relu1_1": 0.5}).item() == pytest.approx(12.5)
+
+
+def test_mean_std_style_loss_by_hand():
+    generated = {"l": torch.tensor([0.0, 2.0]).view(1, 1, 1, 2)}  # μ = 1, σ = 1
+    style = {"l": torch.tensor([3.0, 3.0]).view(1, 1, 1, 2)}  # μ = 3, σ = 0
+    expected = (1 - 3) ** 2 + ((1 + norms.EPS) ** 0.5 - norms.EPS ** 0.5) ** 2
+    assert losses.mean_std_style_loss(generated, style).item() == pytest.approx(expected, rel=1e-5)
+    assert losses.mean_std_style_loss(style, style).item() == pytest.approx(0.0, abs=1e-10)
+
+
+def test_total_variation_by_hand():
+    image = torch.tensor([[0.0, 1.0], [1.0, 3.0]]).view(1, 1, 2, 2)
+    # vertical |1−0|, |3−1| → mean 1.5; horizontal |1−0|, |3−1| → mean 1.5
+    assert losses.total_variation(image).item() == pytest.approx(3.0)
+    assert losses.total_variation(torch.ones(1, 3, 4, 4)).item() == 0.0
+
+
+def test_losses_have_gradients_like_torch_ops():
+    x = torch.randn(1, 3, 4, 4, requires_grad=True)
+    target = torch.randn(1, 3, 4, 4)
+    losses.content_loss(x, target).backward()
+    assert torch.allclose(x.grad, 2 * (x - target).detach() / x.numel())
+    assert F.mse_loss(x, target).item() == pytest.approx(losses.content_loss(x, target).item())
