@@ -223,3 +223,9 @@ def show_images(images: Sequence, titles: Sequence[str] | None = None, *, ncols:
         fig.suptitle(suptitle, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def load_batch(sources: Sequence, side: int, device: str | torch.device = "cpu") -> torch.Tensor:
+    """Several images as one (N, 3, side, side) batch: short side scaled to ``side``, centre-cropped."""
+    tiles = [TF.center_crop(load_image(source, short_side=side), [side, side]) for source in sources]
+    return torch.cat(tiles).to(device)
