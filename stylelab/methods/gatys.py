@@ -255,3 +255,11 @@ def _stylize_luminance(content, style, encoder, config, *, progress):
     out_y = result.image.mean(dim=1, keepdim=True)
     image = yiq_to_rgb(torch.cat([out_y, content_yiq[:, 1:]], dim=1)).clamp(0, 1)
     return GatysResult(image, result.history)
+
+
+def style_distance(encoder: MultiLayerEncoder, image: torch.Tensor, style: torch.Tensor,
+                   layers: Sequence[str] = STYLE_LAYERS) -> float:
+    """Gram-matrix style loss of ``image`` against ``style`` (equal layer weights), as a number."""
+    with torch.no_grad():
+        grams = {k: gram_matrix(v) for k, v in encoder(style, layers).items()}
+        return gram_style_loss(encoder(image, layers), grams, {k: 1.0 / len(layers) for k in layers}).item()
