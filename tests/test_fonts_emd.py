@@ -1,0 +1,146 @@
+"""EMD: shapes at the paper's sizes, the bilinear mixer, the weighted loss by hand, training."""
+
+import math
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from stylelab.errors import StylelabError
+from stylelab.fonts import emd, glyphs, study
+from stylelab.fonts.data import FontData
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """These models are tiny: a second intra-op thread gains nothing and, when another process holds
+    a core, OpenMP's spin-waiting makes training 10-20x slower (measured on the 2-core CI box)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_paper_sizes_give_the_paper_shapes():
+    with torch.device("meta"):  # shapes and parameter counts without allocating 178 M weights
+        model = emd.EMD(r=10, image_size=80, factor=512, width=64)
+        out = model(torch.zeros(50, 10, 80, 80), torch.zeros(50, 10, 80, 80))
+    assert out.shape == (50, 1, 80, 80)
+    assert model.content_encoder.sizes == [80, 40, 20, 10, 5, 3, 2, 1]
+    assert model.content_encoder.channels == [64, 128, 256, 512, 512, 512, 512, 512]
+    assert [b[0].kernel_size[0] for b in model.style_encoder.blocks] == [5, 3, 3, 3, 3, 3, 3, 3]
+    assert [b[0].stride[0] for b in model.style_encoder.blocks] == [1, 2, 2, 2, 2, 2, 2, 2]
+    assert all(b[0].bias is None for b in model.style_encoder.blocks)  # convs without bias, as the paper
+    bn = model.style_encoder.blocks[0][1]
+    assert (bn.eps, bn.momentum) == (1e-3, 0.01)  # TensorFlow's BatchNorm defaults
+    assert model.mixer.weight.numel() == 512 ** 3
+    rows = emd.architecture_rows(model)
+    assert sum(r["parameters"] for r in rows) == sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.parametrize("size,r", [(48, 4), (33, 2), (16, 1)])
+def test_output_shape_and_range_for_other_sizes(size, r):
+    torch.manual_seed(0)
+    model = emd.EMD(r=r, image_size=size, factor=8, width=4)
+    out = model(torch.rand(3, r, size, size), torch.rand(3, r, size, size))
+    assert out.shape == (3, 1, size, size) and 0 < out.min() and out.max() < 1
+
+
+def test_mixer_is_the_bilinear_sum():
+    torch.manual_seed(0)
+    mixer = emd.BilinearMixer(3)
+    style, content = torch.randn(2, 3), torch.randn(2, 3)
+    by_hand = torch.zeros(2, 3)
+    for b in range(2):
+        for k in range(3):
+            by_hand[b, k] = sum(style[b, i] * content[b, j] * mixer.weight[i, j, k] for i in range(3) for j in range(3))
+    assert torch.allclose(mixer(style, content), by_hand, atol=1e-6)
+
+
+def test_decoder_uses_the_content_skips_and_both_encoders():
+    torch.manual_seed(0)
+    model = emd.EMD(r=2, image_size=16, factor=8, width=4)
+    style, content = torch.rand(2, 2, 16, 16, requires_grad=True), torch.rand(2, 2, 16, 16, requires_grad=True)
+    model(style, content).sum().backward()
+    assert style.grad.abs().sum() > 0 and content.grad.abs().sum() > 0
+    first_content_block = model.content_encoder.blocks[0][0].weight.grad
+    assert first_content_block.abs().sum() > 0
+
+
+def test_wrong_reference_shapes_fail_clearly():
+    model = emd.EMD(r=3, image_size=16, factor=8, width=4)
+    with pytest.raises(StylelabError, match=r"style_refs must have shape \(batch, r=3, 16, 16\)"):
+        model(torch.rand(2, 2, 16, 16), torch.rand(2, 3, 16, 16))
+    with pytest.raises(StylelabError, match="at least one"):
+        emd.EMD(r=0)
+
+
+def test_loss_weights_match_a_hand_computation():
+    targets = torch.tensor([[[0.0, 0.2], [1.0, 1.0]],
+                            [[0.4, 1.0], [1.0, 1.0]]]).unsqueeze(1)
+    # Target 1: black pixels 0.0 and 0.2 → N_b = 2 + 1 = 3, mean_b = 0.2 / 3.
+    # Target 2: black pixel 0.4 → N_b = 1 + 1 = 2, mean_b = 0.4 / 2 = 0.2.
+    mean_1, mean_2 = 0.2 / 3, 0.2
+    softmax_1 = math.exp(mean_1) / (math.exp(mean_1) + math.exp(mean_2))
+    softmax_2 = 1 - softmax_1
+    w_1, w_2 = (1 / 3) * softmax_1 * 2, (1 / 2) * softmax_2 * 2  # W_st · W_b · batch size
+    assert torch.allclose(emd.emd_loss_weights(targets), torch.tensor([w_1, w_2]), atol=1e-6)
+    output = torch.full_like(targets, 0.5)
+    # Σ|output − target|: 0.5 + 0.3 + 0.5 + 0.5 = 1.8 and 0.1 + 0.5 + 0.5 + 0.5 = 1.6.
+    expected = (1.8 * w_1 + 1.6 * w_2) / 2
+    assert math.isclose(emd.weighted_l1_loss(output, targets).item(), expected, rel_tol=1e-6)
+    assert math.isclose(emd.plain_l1_loss(output, targets).item(), (1.8 + 1.6) / 8, rel_tol=1e-6)
+
+
+def test_equal_targets_get_weight_one_over_black_pixels():
+    target = torch.ones(4, 1, 5, 5)
+    target[:, :, :2] = 0.0  # 10 black pixels of value 0 each
+    assert torch.allclose(emd.emd_loss_weights(target), torch.full((4,), 1 / 11))
+
+
+# --- training through study.train_emd (training.train underneath) -------------------------------
+
+def _toy_data(size=16, n_styles=6, n_chars=24):
+    """Learnable toy glyphs: content = a random block pattern, style = ink darkness and a shift."""
+    g = torch.Generator().manual_seed(0)
+    patterns = torch.rand(n_chars, size // 4, size // 4, generator=g) > 0.6
+    patterns = patterns.repeat_interleave(4, 1).repeat_interleave(4, 2).float()
+    images = torch.empty(n_styles, n_chars, size, size, dtype=torch.uint8)
+    for s in range(n_styles):
+        ink = 0.35 * s / (n_styles - 1)
+        shifted = torch.roll(patterns, shifts=s % 3, dims=2)
+        images[s] = ((1 - shifted * (1 - ink)) * 255).round().to(torch.uint8)
+    specs = [glyphs.FontSpec(f"s{k}", "zh", "known" if k < 4 else "novel", ("quick",), "fonts-x", "x.ttf", 0, "toy")
+             for k in range(n_styles)]
+    table = glyphs.GlyphTable(images, torch.ones(n_styles, n_chars, dtype=torch.bool), specs,
+                              "".join(chr(0x4E00 + k) for k in range(n_chars)))
+    return FontData(table, torch.arange(4), torch.arange(4, n_styles), torch.arange(18), torch.arange(18, n_chars), "zh")
+
+
+def _toy_run(tmp_path, checkpoints=False):
+    cfg = SimpleNamespace(image_size=16, r=2, batch_size=16, factor=8, width=4, lr=2e-3, bn_eps=1e-3, bn_momentum=0.1,
+                          iterations=60, test_per_split=6, checkpoints=checkpoints, checkpoint_every=4,
+                          checkpoint_dir=tmp_path)
+    return SimpleNamespace(cfg=cfg, device=torch.device("cpu"), seed=0, profile="test")
+
+
+def test_training_lowers_the_loss_and_beats_the_untrained_model(tmp_path):
+    data, run = _toy_data(), _toy_run(tmp_path)
+    trained = study.train_emd(run, data, progress=False)
+    losses = trained.history["loss"]
+    assert len(losses) == 60 and sum(losses[-10:]) < 0.7 * sum(losses[:10])
+    tests = study.test_sets(run, data)
+    rows = study.compare({"EMD": trained.predict, "untrained": lambda t: study.predict(study.new_model(run), t)},
+                         tests)
+    assert study.beats(rows, "EMD", ["untrained"], metrics=("L1", "RMSE"))
+
+
+def test_training_resumes_from_its_checkpoint(tmp_path):
+    data, run = _toy_data(), _toy_run(tmp_path, checkpoints=True)
+    first = study.train_emd(run, data, steps=6, progress=False)
+    assert len(list(tmp_path.glob("emd-*.pt"))) == 1
+    resumed = study.train_emd(run, data, steps=10, progress=False)
+    assert resumed.history["loss"][:6] == first.history["loss"]
+    assert len(resumed.history["loss"]) == 10
+    with pytest.raises(StylelabError, match="unknown loss"):
+        study.train_emd(run, data, loss="l2")
