@@ -56,6 +56,7 @@ def start(section: str, *, profile: str = "quick", device: str = "auto", encoder
     own networks in ``encoder_label`` for the stamp.
     """
     torch.manual_seed(seed)
+    _compact_inline_figures()
     cfg = settings(section, profile, **overrides)
     resolved_device = resolve_device(device)
     if encoder is None:
@@ -65,3 +66,15 @@ def start(section: str, *, profile: str = "quick", device: str = "auto", encoder
     stamp = provenance.Stamp(encoder=encoder_name, device=describe(resolved_device), profile=profile)
     return Run(section, profile, resolved_device, encoder_name, seed, cfg,
                provenance.figures_dir(figures_dir, profile), stamp)
+
+
+def _compact_inline_figures() -> None:
+    """In a notebook, embed figures as JPEG: committed notebooks stay a few hundred kB instead of
+    megabytes (noise-like textures barely compress as PNG). The saved figures stay PNG."""
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("jpeg", pil_kwargs={"quality": 85})
