@@ -17,15 +17,17 @@ PROFILES: dict[str, dict[str, dict]] = {
         },
         # EMD on a 2-core CPU: 48² glyphs, 10 Chinese fonts, 300 characters, K = 64 (the paper's
         # 512³ mixer alone is 134 M weights). BatchNorm momentum 0.1: 0.01 needs thousands of steps
-        # before the running statistics used at test time settle.
+        # before the running statistics used at test time settle. 200 steps per model (6 EMD models,
+        # 2 pix2pix): notebook 05 in about 4 min. threads = 1: these small convolutions gain little
+        # from a second thread and lose 2-3x to OpenMP spin-waits when another process holds a core.
         "emd": {
             "image_size": 48, "fill": 0.8, "contents": {"zh": (240, 60), "ko": (240, 60)}, "r": 4,
             "batch_size": 32, "factor": 64, "width": 16, "lr": 2e-4, "bn_eps": 1e-3, "bn_momentum": 0.1,
-            "iterations": 300, "test_per_split": 64, "nt_sizes": [240], "r_values": [1],
+            "iterations": 200, "test_per_split": 64, "nt_sizes": [240], "r_values": [1],
             "pix2pix_source": {"zh": "noto-sans-sc-regular", "ko": "nanum-gothic"},
             "pix2pix_styles": {"zh": ["ar-pl-ukai-cn", "ar-pl-uming-cn"], "ko": []},
-            "pix2pix_iterations": 150, "pix2pix_batch_size": 16, "hangul_iterations": 300,
-            "checkpoints": False, "checkpoint_every": 500,
+            "pix2pix_iterations": 400, "pix2pix_batch_size": 16, "hangul_iterations": 200,
+            "checkpoints": False, "checkpoint_every": 500, "loss_ablation": True, "threads": 1,
         },
     },
     "full": {
@@ -47,7 +49,7 @@ PROFILES: dict[str, dict[str, dict]] = {
                                       "wqy-microhei", "noto-sans-sc-medium", "noto-serif-sc-semibold",
                                       "lxgw-wenkai-regular", "cwtex-fangsong"], "ko": []},
             "pix2pix_iterations": 3000, "pix2pix_batch_size": 16, "hangul_iterations": 20000,
-            "checkpoints": True, "checkpoint_every": 1000,
+            "checkpoints": True, "checkpoint_every": 1000, "loss_ablation": True, "threads": None,
         },
     },
 }

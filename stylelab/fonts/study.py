@@ -43,12 +43,46 @@ PAPER_METRICS = [
 ]
 
 
+#: The deck's Table 1 (Zhang et al. 2018): what each method needs for a new style and what it learns.
+METHODS_TABLE = [
+    {"method": "Pix2pix", "data": "paired", "new styles?": "no: retrain", "needs for a new style": "many image pairs",
+     "learns": "a translation from one source style to one target style"},
+    {"method": "CoGAN", "data": "unpaired", "new styles?": "no: retrain", "needs for a new style": "many images",
+     "learns": "a translation from one source style to one target style"},
+    {"method": "CycleGAN", "data": "unpaired", "new styles?": "no: retrain", "needs for a new style": "many images",
+     "learns": "a translation from one source style to one target style"},
+    {"method": "Rewrite", "data": "paired", "new styles?": "no: retrain", "needs for a new style": "many image pairs",
+     "learns": "a translation from one source style to one target style"},
+    {"method": "Zi-to-zi", "data": "paired", "new styles?": "no: retrain", "needs for a new style": "many image pairs",
+     "learns": "a translation from one source style to one target style"},
+    {"method": "AEGN", "data": "paired", "new styles?": "no: retrain", "needs for a new style": "many image pairs",
+     "learns": "a translation from one source style to one target style"},
+    {"method": "Perceptual (Johnson)", "data": "unpaired", "new styles?": "no: retrain",
+     "needs for a new style": "many content images and one style image", "learns": "transformations among specific styles"},
+    {"method": "StyleBank", "data": "unpaired", "new styles?": "no: retrain",
+     "needs for a new style": "many content images and one style image", "learns": "transformations among specific styles"},
+    {"method": "Patch-based (style swap)", "data": "unpaired", "new styles?": "yes",
+     "needs for a new style": "one or a few reference images", "learns": "the swap of style/content feature patches"},
+    {"method": "AdaIN", "data": "unpaired", "new styles?": "yes", "needs for a new style": "one or a few reference images",
+     "learns": "the transfer of feature statistics"},
+    {"method": "EMD", "data": "triplet", "new styles?": "yes", "needs for a new style": "a few reference images (r)",
+     "learns": "separate representations of style and content"},
+]
+
+
 def start(*, profile: str = "quick", device: str = "auto", seed: int = 0, figures_dir=None, **overrides):
-    """``experiment.start("emd", …)`` with a stamp that names EMD's own networks and their sizes."""
+    """``experiment.start("emd", …)`` with a stamp that names EMD's own networks and their sizes.
+
+    On the CPU, the profile's ``threads`` (if set) caps torch's intra-op threads for this process:
+    the quick profile's small convolutions gain little from a second thread and, when another
+    process holds a core, OpenMP's spin-waiting makes each step 2–3× slower (measured)."""
     cfg = settings("emd", profile, **overrides)
     label = f"EMD (own encoders, factor={cfg.factor}, width={cfg.width}, {cfg.image_size}px)"
-    return experiment.start("emd", profile=profile, device=device, encoder=None, encoder_label=label, seed=seed,
-                            figures_dir=figures_dir, **overrides)
+    run = experiment.start("emd", profile=profile, device=device, encoder=None, encoder_label=label, seed=seed,
+                           figures_dir=figures_dir, **overrides)
+    if run.device.type == "cpu" and getattr(cfg, "threads", None):
+        torch.set_num_threads(cfg.threads)
+    return run
 
 
 def load_data(run, script: str = "zh", *, progress: bool = False) -> FontData:
@@ -307,6 +341,24 @@ def pix2pix_comparison(run, data: FontData, main: TrainedEMD, *, progress: bool 
 # Figures
 # ----------------------------------------------------------------------------------------------
 
+def cjk_font_family() -> list[str]:
+    """matplotlib font families with a CJK fallback (Noto Sans CJK SC, else WenQuanYi Zen Hei), so
+    titles that name a character draw it instead of a tofu box; the default family if neither is
+    installed."""
+    from matplotlib import font_manager, rcParams
+
+    families = list(rcParams["font.family"])
+    for name in ("noto-sans-sc-regular", "wqy-zenhei"):
+        spec = glyphs.font_spec(name)
+        if not glyphs.missing_fonts([spec]):
+            path = glyphs.locate(spec)[name]
+            font_manager.fontManager.addfont(str(path))
+            # A .ttc registers its first face's family name; that face covers the CJK block either way.
+            family = font_manager.FontProperties(fname=str(path)).get_name()
+            return [f for f in rcParams["font.sans-serif"][:1]] + [family]
+    return families
+
+
 def _mosaic(rows: list[torch.Tensor], gap: int = 2) -> np.ndarray:
     """Rows of glyphs (each (n, 1, H, W) or (n, H, W)) → one grey image with white gaps."""
     rows = [r.detach().float().cpu().reshape(-1, *r.shape[-2:]) for r in rows]
@@ -352,14 +404,16 @@ def triplet_figure(triplets: Triplets, index: int = 0, data: FontData | None = N
     import matplotlib.pyplot as plt
 
     r = triplets.style_refs.shape[1]
-    fig, axes = plt.subplots(3, 1, figsize=(0.55 * r + 2.5, 2.4), gridspec_kw={"hspace": 0.5})
     names = data.table.style_names if data else None
     style, content = int(triplets.style[index]), int(triplets.content[index])
-    title = (f"target: {data.table.chars[content]!r} in {names[style]}" if data else "target")
-    for ax, row, label in ((axes[0], triplets.target[index], title),
-                           (axes[1], triplets.style_refs[index], "style references: same font, other characters"),
-                           (axes[2], triplets.content_refs[index], "content references: same character, other fonts")):
-        _labelled(ax, _mosaic([row]), [""], label)
+    title = (f"target: {data.table.chars[content]} (U+{ord(data.table.chars[content]):04X}) in {names[style]}"
+             if data else "target")
+    with plt.rc_context({"font.family": cjk_font_family()}):  # the title names the character
+        fig, axes = plt.subplots(3, 1, figsize=(0.55 * r + 2.5, 2.4), gridspec_kw={"hspace": 0.5})
+        for ax, row, label in ((axes[0], triplets.target[index], title),
+                               (axes[1], triplets.style_refs[index], "style references: same font, other characters"),
+                               (axes[2], triplets.content_refs[index], "content references: same character, other fonts")):
+            _labelled(ax, _mosaic([row]), [""], label)
     return fig
 
 
@@ -391,8 +445,8 @@ def split_grid_figure(tests: dict[str, Triplets], outputs: dict[str, Callable[[T
         _labelled(ax, _mosaic(rows), ["TG"] + [f"O{k + 1}" for k in range(len(outputs))],
                   f"{split}: {SPLIT_LABELS[split]}")
     legend = " · ".join(f"O{k + 1}: {name}" for k, name in enumerate(outputs))
-    fig.text(0.5, 0.005, "TG: target · " + legend, ha="center", fontsize=7)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.text(0.01, 0.03, "TG: target · " + legend, ha="left", va="bottom", fontsize=8)  # the stamp goes below
     return fig
 
 
@@ -409,6 +463,7 @@ def study_plot(rows: list[dict], x: str, metric: str = "L1", log_x: bool = False
     ax.set_ylabel(metric)
     if log_x:
         ax.set_xscale("log")
+    ax.set_xticks(sorted({r[x] for r in rows}))
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
