@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: readable in papermill outputs, no ipywidgets needed
 
 from .errors import StylelabError
 

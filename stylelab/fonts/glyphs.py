@@ -359,7 +359,7 @@ def render_glyph_table(specs: Sequence[FontSpec], chars: str, *, image_size: int
     available = np.empty((len(specs), len(chars)), dtype=bool)
     iterator = specs
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         iterator = tqdm(specs, desc="rendering glyphs", mininterval=1.0)
     for s, spec in enumerate(iterator):
