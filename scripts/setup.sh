@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Create .venv with stylelab, its notebook/test tools and the offline encoder; install the fonts
 # the EMD notebook renders glyphs from (Debian packages, when run as root or with sudo).
-# Idempotent: a second run only checks that everything is there.
+# Idempotent: a second run only checks that everything is there. `--list-fonts` only prints the
+# font packages it would install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 
-FONT_PACKAGES=(fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming fonts-arphic-gbsn00lp fonts-arphic-gkai00mp
-               fonts-wqy-microhei fonts-wqy-zenhei fonts-nanum fonts-baekmuk fonts-unfonts-core)
+# The font packages come from the EMD font manifest: the quick profile's by default,
+# every profile's with STYLELAB_FONTS=full (about 0.5 GB more, for the full GPU run).
+FONT_PROFILE=${STYLELAB_FONTS:-quick}
+mapfile -t FONT_PACKAGES < <(awk -F'\t' -v p="$FONT_PROFILE" \
+  '!/^#/ && $1 != "name" && NF >= 5 && index("," $4 ",", "," p ",") { print $5 }' stylelab/data/fonts.tsv | sort -u)
+if [ ${#FONT_PACKAGES[@]} -eq 0 ]; then
+  echo "setup: no font packages for STYLELAB_FONTS=$FONT_PROFILE (use quick or full)" >&2; exit 1
+fi
+if [ "${1:-}" = "--list-fonts" ]; then printf '%s\n' "${FONT_PACKAGES[@]}"; exit 0; fi
 missing=()
 for pkg in "${FONT_PACKAGES[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [ ${#missing[@]} -gt 0 ]; then

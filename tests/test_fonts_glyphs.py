@@ -5,7 +5,8 @@ checks on real faces skip, naming the package, where it is not installed (script
 installs them in CI).
 """
 
-import re
+import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -156,11 +157,11 @@ def test_manifest_is_consistent():
     assert {index for _, index in noto} == {2}  # SC faces only for Chinese
 
 
-def test_quick_profile_fonts_are_installed_by_setup_sh():
-    setup = (REPO / "scripts" / "setup.sh").read_text()
-    packages = set(re.search(r"FONT_PACKAGES=\(([^)]*)\)", setup).group(1).split())
-    needed = {s.package for s in glyphs.manifest(profile="quick")}
-    assert needed <= packages, f"add {sorted(needed - packages)} to FONT_PACKAGES in scripts/setup.sh"
+@pytest.mark.parametrize("profile", ["quick", "full"])
+def test_setup_sh_installs_each_profiles_font_packages(profile):
+    listed = subprocess.run(["bash", str(REPO / "scripts" / "setup.sh"), "--list-fonts"], capture_output=True,
+                            text=True, check=True, env={**os.environ, "STYLELAB_FONTS": profile}).stdout.split()
+    assert set(listed) == {s.package for s in glyphs.manifest(profile=profile)}
 
 
 def test_unknown_font_suggests_names():
