@@ -11,7 +11,7 @@ PROFILES: dict[str, dict[str, dict]] = {
     "quick": {
         "normalization": {"image_size": 128},
         "gatys": {
-            "image_size": 128, "iterations": 60, "reconstruction_size": 96, "reconstruction_iterations": 40,
+            "image_size": 128, "iterations": 80, "reconstruction_size": 112, "reconstruction_iterations": 80,
             "grid_size": 96, "grid_iterations": 25, "curve_iterations": 40, "final_scales": (),
             "bench_sizes": (256, 512), "bench_iterations": 3,
         },

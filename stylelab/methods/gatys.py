@@ -12,6 +12,7 @@ and texture synthesis from growing layer sets (α = 0, noise start).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -25,6 +26,7 @@ from ..losses import content_loss, gram_matrix, gram_style_loss, total_variation
 from ..training import History, train
 
 OPTIMIZERS = ("lbfgs", "adam")
+RESTART_FACTOR = 1.1  # L-BFGS forgets its curvature memory when the loss rises by more than 10% in a step
 INITS = ("content", "noise", "style")
 
 
@@ -131,6 +133,8 @@ def optimize_image(objective: GatysObjective, init: torch.Tensor, config: GatysC
     else:
         optimizer = torch.optim.Adam([pixels.image], lr=config.lr or 0.02)
 
+    previous = [math.inf]
+
     def step(_: int) -> dict[str, float]:
         last = {}
 
@@ -144,7 +148,15 @@ def optimize_image(objective: GatysObjective, init: torch.Tensor, config: GatysC
         optimizer.step(closure)
         with torch.no_grad():
             pixels.image.clamp_(0, 1)
-        return {k: v.item() for k, v in last.items()}
+        losses = {k: v.item() for k, v in last.items()}
+        if config.optimizer == "lbfgs" and losses["total"] > RESTART_FACTOR * previous[0]:
+            # The clamp projects every step back into [0, 1], so L-BFGS' stored curvature pairs
+            # describe a problem it is no longer solving; from a noise start at deep layers
+            # (relu4_2 reconstructions) that lets the loss climb back up and stay there.
+            # Forgetting them restarts from a short gradient step.
+            optimizer.state.clear()
+        previous[0] = losses["total"]
+        return losses
 
     history = train(step, config.iterations, stateful={"pixels": pixels, "optimizer": optimizer},
                     checkpoint=checkpoint, checkpoint_every=max(1, config.iterations // 5),
