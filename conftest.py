@@ -20,3 +20,15 @@ def mirror(monkeypatch):
         pytest.skip("no offline asset mirror (set STYLELAB_ASSET_MIRROR)")
     monkeypatch.setenv("STYLELAB_ASSET_MIRROR", path)
     return Path(path)
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny models (the font tests): a second intra-op thread gains nothing and, when another process
+    holds a core, OpenMP's spin-waiting makes training 10-20x slower (measured on the 2-core CI box)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -11,14 +11,7 @@ from stylelab.fonts import emd, glyphs, study
 from stylelab.fonts.data import FontData
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """These models are tiny: a second intra-op thread gains nothing and, when another process holds
-    a core, OpenMP's spin-waiting makes training 10-20x slower (measured on the 2-core CI box)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest.py
 
 
 def test_paper_sizes_give_the_paper_shapes():
