@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from .device import describe, resolve_device
-from .encoders import build_encoder
+from .encoders import MultiLayerEncoder, build_encoder
 from .errors import StylelabError
 
 PAPER_ITERATIONS = 500
@@ -41,13 +41,16 @@ def _synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_gatys(size: int, *, iterations: int = PAPER_ITERATIONS, device="auto", encoder="auto",
-               optimizer: str = "lbfgs", warmup: int = 1) -> Timing:
-    """Seconds for a Gatys run on a ``size``×``size`` pair (content/style from fixed noise)."""
+def time_gatys(size: int, *, iterations: int = PAPER_ITERATIONS, device="auto",
+               encoder: str | MultiLayerEncoder = "auto", optimizer: str = "lbfgs", warmup: int = 1) -> Timing:
+    """Seconds for a Gatys run on a ``size``×``size`` pair (content/style from fixed noise).
+
+    ``encoder`` is a name for :func:`build_encoder` or an encoder already built on ``device``
+    (a notebook passes its own, so the weights are not loaded twice)."""
     from .methods.gatys import GatysConfig, stylize
 
     device = resolve_device(device)
-    model = build_encoder(encoder, device=device)
+    model = encoder if isinstance(encoder, MultiLayerEncoder) else build_encoder(encoder, device=device)
     generator = torch.Generator().manual_seed(0)
     content = torch.rand(1, 3, size, size, generator=generator).to(device)
     style = torch.rand(1, 3, size, size, generator=generator).to(device)

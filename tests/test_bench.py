@@ -14,6 +14,14 @@ def test_time_gatys_reports_measured_and_extrapolated_seconds():
     assert timing.extrapolated and timing.encoder.startswith("random") and timing.device == "cpu"
 
 
+def test_time_gatys_uses_a_given_encoder():
+    from stylelab import encoders
+
+    model = encoders.build_encoder("random", seed=3)
+    timing = bench.time_gatys(32, iterations=1, device="cpu", encoder=model, warmup=0)
+    assert timing.encoder == model.name
+
+
 def test_format_table_marks_extrapolated_rows():
     rows = [bench.Timing("Gatys et al.", 256, 500, 14.0, 0.028, 14.0, False, "cuda (X)", "vgg19"),
             bench.Timing("Gatys et al.", 512, 5, 1.0, 0.2, 100.0, True, "cpu", "vgg16_bn_craft")]
