@@ -21,20 +21,37 @@ def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def gram_matrix(features: torch.Tensor) -> torch.Tensor:
-    """G = F Fᵀ / (C·H·W) per sample, with F the (C, H·W) matrix of one layer: shape (N, C, C)."""
+    """The paper's G^l = F^l F^lᵀ per sample, F^l the (N_l, M_l) = (C, H·W) matrix of one layer: (N, C, C).
+
+    Unnormalised, exactly as in Gatys et al.; the 1/(4 N_l² M_l²) lives in :func:`gram_layer_loss`.
+    """
     n, c, h, w = features.shape
     flat = features.reshape(n, c, h * w)
-    return flat @ flat.transpose(1, 2) / (c * h * w)
+    return flat @ flat.transpose(1, 2)
+
+
+def gram_layer_loss(features: torch.Tensor, target_gram: torch.Tensor, target_positions: int | None = None) -> torch.Tensor:
+    """E_l = 1/(4 N_l² M_l²) Σ_ij (G^l_ij − A^l_ij)²  (Gatys et al., CVPR 2016, eq. 4), mean over the batch.
+
+    N_l channels, M_l = H·W positions. A style image of another size has M_s ≠ M_l positions: its Gram
+    A is first rescaled to M_l positions (A · M_l / M_s); with equal sizes this is the paper's formula.
+    """
+    n, c, h, w = features.shape
+    m = h * w
+    target = target_gram if target_positions is None else target_gram * (m / target_positions)
+    # (G − A) / (2 N M) squared and summed is E_l; scaling before squaring keeps deep layers in float32 range
+    return ((gram_matrix(features) - target) / (2 * c * m)).square().sum(dim=(1, 2)).mean()
 
 
 def gram_style_loss(features: Mapping[str, torch.Tensor], target_grams: Mapping[str, torch.Tensor],
-                    weights: Mapping[str, float] | None = None) -> torch.Tensor:
-    """Σ_l w_l · mean (G_l − A_l)² over the style layers (A_l: the style image's Gram matrices)."""
+                    weights: Mapping[str, float] | None = None,
+                    target_positions: Mapping[str, int] | None = None) -> torch.Tensor:
+    """L_style = Σ_l w_l E_l over the style layers (A_l: the style image's Gram matrices, M_s its positions)."""
     total = 0.0
     for layer, target in target_grams.items():
         weight = 1.0 if weights is None else weights[layer]
-        gram = gram_matrix(features[layer])
-        total = total + weight * F.mse_loss(gram, target.expand_as(gram))
+        positions = None if target_positions is None else target_positions[layer]
+        total = total + weight * gram_layer_loss(features[layer], target, positions)
     return total
 
 

@@ -83,8 +83,23 @@ def test_conditional_instance_norm_uses_each_styles_gamma_beta():
 
 def test_gram_matrix_by_hand():
     f = torch.tensor([[1.0, 2.0], [3.0, 4.0]]).view(1, 2, 1, 2)  # C=2, H=1, W=2
-    expected = torch.tensor([[1 + 4, 3 + 8], [3 + 8, 9 + 16]]) / (2 * 1 * 2)
+    expected = torch.tensor([[1.0 + 4, 3 + 8], [3 + 8, 9 + 16]])  # G = F Fᵀ, unnormalised as in the paper
     assert torch.allclose(losses.gram_matrix(f)[0], expected)
+
+
+def test_gram_layer_loss_is_the_papers_E_l_by_hand():
+    # F: N_l = 2 channels, M_l = 3 positions
+    f = torch.tensor([[1.0, 0.0, 2.0], [0.0, 1.0, 1.0]]).view(1, 2, 1, 3)
+    # G = F Fᵀ = [[5, 2], [2, 2]]; a target A = [[1, 0], [0, 4]]
+    a = torch.tensor([[1.0, 0.0], [0.0, 4.0]])[None]
+    # E_l = 1/(4 N² M²) Σ (G − A)² = (16 + 4 + 4 + 4) / (4 · 4 · 9) = 28 / 144
+    assert losses.gram_layer_loss(f, a).item() == pytest.approx(28 / 144)
+    # a style image with twice the positions: A is rescaled by M_l / M_s = 1/2 first
+    assert losses.gram_layer_loss(f, 2 * a, target_positions=6).item() == pytest.approx(28 / 144)
+    # layer weights: Σ_l w_l E_l
+    total = losses.gram_style_loss({"relu1_1": f, "relu2_1": f}, {"relu1_1": a, "relu2_1": a},
+                                   {"relu1_1": 0.25, "relu2_1": 0.5})
+    assert total.item() == pytest.approx(0.75 * 28 / 144)
 
 
 def test_content_and_gram_style_losses_by_hand():
@@ -92,8 +107,8 @@ def test_content_and_gram_style_losses_by_hand():
     b = torch.tensor([1.0, 3.0]).view(1, 1, 1, 2)
     assert losses.content_loss(b, a).item() == pytest.approx((1 + 9) / 2)
     grams = {"relu1_1": losses.gram_matrix(a)}
-    # G(b) = (1 + 9) / (1·1·2) = 5; target 0 → (5 − 0)² = 25, weighted by 0.5
-    assert losses.gram_style_loss({"relu1_1": b}, grams, {"relu1_1": 0.5}).item() == pytest.approx(12.5)
+    # G(b) = 1 + 9 = 10; target 0; E = 10² / (4 · 1² · 2²) = 6.25, weighted by 0.5
+    assert losses.gram_style_loss({"relu1_1": b}, grams, {"relu1_1": 0.5}).item() == pytest.approx(3.125)
 
 
 def test_mean_std_style_loss_by_hand():

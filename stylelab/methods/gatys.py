@@ -22,7 +22,8 @@ from torch import nn
 
 from ..encoders import CONTENT_LAYER, STYLE_LAYERS, MultiLayerEncoder
 from ..errors import StylelabError
-from ..losses import content_loss, gram_matrix, gram_style_loss, total_variation
+from ..losses import gram_matrix, gram_style_loss
+from ..perceptual import PerceptualConfig, PerceptualLoss
 from ..training import History, train
 
 OPTIMIZERS = ("lbfgs", "adam")
@@ -46,10 +47,11 @@ class GatysConfig:
     init: str = "content"
     scales: tuple[int, ...] = ()  # coarse-to-fine short sides, e.g. (128, 256); () = one scale
     preserve_color: bool = False  # luminance-only transfer (Gatys et al. 2016, "Preserving colour")
-    # Divide the content loss by its target's mean square, and the style losses by the style Grams'
-    # mean square (one scale for all layers, so the paper's balance between layers stays). Activation
-    # scales differ by orders of magnitude between encoders (BatchNorm'd CRAFT vs plain VGG-19); these
-    # relative errors let one α/β serve every encoder. False gives the raw losses of ``stylelab.losses``.
+    # Divide the content loss by its target's mean square and the style loss Σ_l w_l E_l by its value
+    # for an all-zero image (one constant for all layers, so the paper's balance between layers stays).
+    # Activation scales differ by orders of magnitude between encoders (BatchNorm'd CRAFT vs plain
+    # VGG-19); these relative losses let one α/β serve every encoder (``stylelab.perceptual``).
+    # False gives the paper's raw losses (``stylelab.losses``: E_l exactly; content as a mean).
     relative: bool = True
     seed: int = 0
 
@@ -66,6 +68,13 @@ class GatysConfig:
             if missing:
                 raise StylelabError(f"layer_weights has no weight for {', '.join(sorted(missing))}")
 
+    def perceptual(self) -> PerceptualConfig:
+        """The shared perceptual loss this run optimises."""
+        return PerceptualConfig(content_layer=self.content_layer, style_layers=tuple(self.style_layers),
+                                style_loss="gram", layer_weights=self.layer_weights,
+                                content_weight=self.content_weight, style_weight=self.style_weight,
+                                tv_weight=self.tv_weight, normalize=self.relative)
+
 
 @dataclass
 class GatysResult:
@@ -74,41 +83,25 @@ class GatysResult:
 
 
 class GatysObjective(nn.Module):
-    """L_total for one content/style pair; the targets' features are computed once."""
+    """L_total for one content/style pair: a thin user of :class:`stylelab.perceptual.PerceptualLoss`
+    (the style image is its one style target; the content features are computed once)."""
 
     def __init__(self, encoder: MultiLayerEncoder, config: GatysConfig, content: torch.Tensor | None,
                  style: torch.Tensor | None):
         super().__init__()
-        self.encoder, self.config = encoder, config
+        self.config = config
         self.use_content = content is not None and config.content_layer is not None and config.content_weight > 0
         self.use_style = style is not None and len(config.style_layers) > 0 and config.style_weight > 0
         if not (self.use_content or self.use_style):
             raise StylelabError("nothing to optimise: give a content image with content_weight > 0, "
                                 "a style image with style_weight > 0, or both")
-        n_layers = len(config.style_layers)
-        self.layer_weights = dict(config.layer_weights or {layer: 1.0 / n_layers for layer in config.style_layers})
+        self.loss = PerceptualLoss(encoder, config.perceptual(), [style] if self.use_style else [])
         with torch.no_grad():
-            self.content_target = encoder(content, [config.content_layer])[config.content_layer] if self.use_content else None
-            self.style_grams = ({k: gram_matrix(v) for k, v in encoder(style, config.style_layers).items()}
-                                if self.use_style else {})
-            if config.relative:
-                self.content_scale = 1.0 / self.content_target.square().mean().clamp_min(1e-12) if self.use_content else 1.0
-                if self.use_style:  # one scale for all style layers keeps the paper's balance between them
-                    scale = sum(g.square().mean() for g in self.style_grams.values()).item() / len(self.style_grams)
-                    self.layer_weights = {k: w / max(scale, 1e-12) for k, w in self.layer_weights.items()}
-            else:
-                self.content_scale = 1.0
-        self.layers = ([config.content_layer] if self.use_content else []) + (list(config.style_layers) if self.use_style else [])
+            self.content_target = (encoder(content, [config.content_layer])[config.content_layer]
+                                   if self.use_content else None)
 
     def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
-        features = self.encoder(image, self.layers)
-        zero = image.new_zeros(())
-        content = (self.content_scale * content_loss(features[self.config.content_layer], self.content_target)
-                   if self.use_content else zero)
-        style = gram_style_loss(features, self.style_grams, self.layer_weights) if self.use_style else zero
-        tv = total_variation(image) if self.config.tv_weight > 0 else zero
-        total = self.config.content_weight * content + self.config.style_weight * style + self.config.tv_weight * tv
-        return {"total": total, "content": content, "style": style, "tv": tv}
+        return self.loss(image, content_target=self.content_target, style_ids=0 if self.use_style else None)
 
 
 class _Pixels(nn.Module):
@@ -271,7 +264,9 @@ def _stylize_luminance(content, style, encoder, config, *, progress):
 
 def style_distance(encoder: MultiLayerEncoder, image: torch.Tensor, style: torch.Tensor,
                    layers: Sequence[str] = STYLE_LAYERS) -> float:
-    """Gram-matrix style loss of ``image`` against ``style`` (equal layer weights), as a number."""
+    """Σ_l E_l of ``image`` against ``style`` (equal layer weights, raw: no normalisation), as a number."""
     with torch.no_grad():
-        grams = {k: gram_matrix(v) for k, v in encoder(style, layers).items()}
-        return gram_style_loss(encoder(image, layers), grams, {k: 1.0 / len(layers) for k in layers}).item()
+        style_features = encoder(style, layers)
+        grams = {k: gram_matrix(v) for k, v in style_features.items()}
+        positions = {k: v.shape[2] * v.shape[3] for k, v in style_features.items()}
+        return gram_style_loss(encoder(image, layers), grams, {k: 1.0 / len(layers) for k in layers}, positions).item()

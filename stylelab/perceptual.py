@@ -1,0 +1,210 @@
+"""The perceptual loss every trained method shares (Gatys, Johnson/Ulyanov, CIN, AdaIN).
+
+    L(x) = α · L_content(x) + β · L_style(x) + γ · TV(x)
+
+* content: mean squared error of one encoder layer to a target (the content image's features, or
+  a given feature map such as AdaIN's t);
+* style: Gatys' Gram loss Σ_l w_l E_l (``style_loss="gram"``) or AdaIN's mean/std loss
+  (``style_loss="mean_std"``), against one of N precomputed style targets chosen per sample by a
+  style id (CIN trains N styles in one batch), or against style images given per batch (AdaIN);
+* TV: total variation of the output.
+
+``normalize=True`` divides each term by its value for an all-zero feature map (the content target's
+mean square; Σ_l w_l E_l(0, A_l) for Gram style). One constant per term and per style, so the
+paper's balance between layers is kept exactly, while α, β mean the same for every encoder: the
+activations of the BatchNorm'd CRAFT encoder and of VGG-19 differ in scale by orders of magnitude.
+``normalize=False`` gives the raw losses of :mod:`stylelab.losses`.
+
+The style-statistics distance at the end is the measure the issues use to ask whether a trained
+net carries a style: d(x, s) = Σ_l ‖μ_l(x) − μ_l(s)‖₂ + ‖σ_l(x) − σ_l(s)‖₂ over relu1_1…relu4_1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .encoders import MultiLayerEncoder
+from .errors import StylelabError
+from .losses import content_loss, gram_matrix, gram_style_loss, mean_std_style_loss, total_variation
+from .norms import mean_std
+
+STYLE_LOSSES = ("gram", "mean_std")
+#: The layers of the style-statistics distance d(x, s) (those of AdaIN's style loss).
+DISTANCE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+
+
+@dataclass(frozen=True)
+class PerceptualConfig:
+    """Which layers and weights make up L; the defaults are Gatys et al.'s."""
+
+    content_layer: str | None = "relu4_2"
+    style_layers: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+    style_loss: str = "gram"
+    layer_weights: Mapping[str, float] | None = None  # w_l; None: 1 / len(style_layers) each
+    content_weight: float = 1.0  # α
+    style_weight: float = 1e3  # β
+    tv_weight: float = 0.0  # γ
+    normalize: bool = True
+
+    def validate(self, encoder: MultiLayerEncoder) -> None:
+        if self.style_loss not in STYLE_LOSSES:
+            raise StylelabError(f"style_loss must be one of {', '.join(STYLE_LOSSES)}, not {self.style_loss!r}")
+        for name in ("content_weight", "style_weight", "tv_weight"):
+            if getattr(self, name) < 0:
+                raise StylelabError(f"{name} must be non-negative, got {getattr(self, name)}")
+        encoder.check_layers(([self.content_layer] if self.content_layer else []) + list(self.style_layers))
+        if self.layer_weights is not None:
+            missing = set(self.style_layers) - set(self.layer_weights)
+            if missing:
+                raise StylelabError(f"layer_weights has no weight for {', '.join(sorted(missing))}")
+
+    def weights(self) -> dict[str, float]:
+        n = len(self.style_layers)
+        return {layer: (1.0 / n if self.layer_weights is None else float(self.layer_weights[layer]))
+                for layer in self.style_layers}
+
+
+def _style_statistics(encoder: MultiLayerEncoder, image: torch.Tensor, config: PerceptualConfig) -> dict[str, torch.Tensor]:
+    """One style image's targets per layer: Gram per position A/M_s (C, C), or μ and σ stacked (2, C)."""
+    out = {}
+    for layer, feature in encoder(image, config.style_layers).items():
+        if config.style_loss == "gram":
+            out[layer] = gram_matrix(feature)[0] / (feature.shape[2] * feature.shape[3])
+        else:
+            mean, std = mean_std(feature)
+            out[layer] = torch.stack([mean.flatten(), std.flatten()])
+    return out
+
+
+class PerceptualLoss(nn.Module):
+    """L for a batch of outputs; ``styles`` are the N style images a style id indexes (may be empty)."""
+
+    def __init__(self, encoder: MultiLayerEncoder, config: PerceptualConfig, styles: Sequence[torch.Tensor] = ()):
+        super().__init__()
+        config.validate(encoder)
+        self.encoder, self.config = encoder, config
+        self.layer_weights = config.weights()
+        self.num_styles = len(styles)
+        targets: dict[str, list[torch.Tensor]] = {layer: [] for layer in config.style_layers}
+        with torch.no_grad():
+            for i, style in enumerate(styles):
+                if style.dim() != 4 or style.shape[:2] != (1, 3):
+                    raise StylelabError(f"style image {i} must have shape (1, 3, H, W), got {tuple(style.shape)}")
+                for layer, value in _style_statistics(encoder, style, config).items():
+                    targets[layer].append(value)
+        # Buffers (S, ...) per layer: they follow .to(device) and index by style id.
+        for layer, values in targets.items():
+            if values:
+                self.register_buffer(f"target_{layer}", torch.stack(values), persistent=False)
+        self.style_scales = ([self._zero_style_loss(self._targets_for(torch.tensor([s]))) for s in range(self.num_styles)]
+                             if config.normalize else [1.0] * self.num_styles)
+
+    # --- targets ---------------------------------------------------------------------------
+
+    def _targets_for(self, style_ids: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {layer: getattr(self, f"target_{layer}")[style_ids] for layer in self.config.style_layers}
+
+    def _images_targets(self, style_images: torch.Tensor) -> dict[str, torch.Tensor]:
+        with torch.no_grad():
+            per_image = [_style_statistics(self.encoder, image[None], self.config) for image in style_images]
+        return {layer: torch.stack([p[layer] for p in per_image]) for layer in self.config.style_layers}
+
+    def _style_term(self, features: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        if self.config.style_loss == "gram":
+            # targets are Grams per position (M_s = 1): gram_layer_loss rescales them to the output's M_l
+            return gram_style_loss(features, targets, self.layer_weights, {k: 1 for k in targets})
+        total = 0.0
+        for layer, stats in targets.items():
+            mean = stats[:, 0, :, None, None]
+            std = stats[:, 1, :, None, None]
+            f_mean, f_std = mean_std(features[layer])
+            total = total + self.layer_weights[layer] * (F.mse_loss(f_mean, mean) + F.mse_loss(f_std, std))
+        return total
+
+    def _zero_style_loss(self, targets: Mapping[str, torch.Tensor]) -> float:
+        zeros = {}
+        for layer, target in targets.items():
+            channels = target.shape[-1]
+            zeros[layer] = target.new_zeros(1, channels, 4, 4)
+        return max(self._style_term(zeros, targets).item(), 1e-12)
+
+    # --- the loss --------------------------------------------------------------------------
+
+    def forward(self, output: torch.Tensor, content: torch.Tensor | None = None,
+                style_ids: torch.Tensor | int | Sequence[int] | None = None, *,
+                content_target: torch.Tensor | None = None, style_images: torch.Tensor | None = None
+                ) -> dict[str, torch.Tensor]:
+        """{"total", "content", "style", "tv"} for ``output`` (N, 3, H, W) in [0, 1].
+
+        Content: ``content`` images (their features are the target) or a ``content_target`` feature map.
+        Style: ``style_ids`` into the styles given at construction, or ``style_images`` (N, 3, h, w).
+        """
+        cfg = self.config
+        use_content = cfg.content_layer is not None and cfg.content_weight > 0 and (content is not None or content_target is not None)
+        use_style = cfg.style_weight > 0 and len(cfg.style_layers) > 0 and (style_ids is not None or style_images is not None)
+        if not (use_content or use_style or cfg.tv_weight > 0):
+            raise StylelabError("nothing to optimise: give content (content_weight > 0), styles (style_weight > 0) or tv_weight > 0")
+        layers = ([cfg.content_layer] if use_content else []) + (list(cfg.style_layers) if use_style else [])
+        features = self.encoder(output, layers) if layers else {}
+        zero = output.new_zeros(())
+        content_term = style_term = zero
+        if use_content:
+            if content_target is None:
+                with torch.no_grad():
+                    content_target = self.encoder(content, [cfg.content_layer])[cfg.content_layer]
+            content_term = content_loss(features[cfg.content_layer], content_target)
+            if cfg.normalize:
+                content_term = content_term / content_target.detach().square().mean().clamp_min(1e-12)
+        if use_style:
+            if style_images is not None:
+                targets = self._images_targets(style_images)
+                scale = self._zero_style_loss(targets) if cfg.normalize else 1.0
+            else:
+                ids = self._style_ids(style_ids, output.shape[0], output.device)
+                targets = self._targets_for(ids)
+                scale = sum(self.style_scales[i] for i in ids.tolist()) / len(ids)
+            style_term = self._style_term(features, targets) / scale
+        tv = total_variation(output) if cfg.tv_weight > 0 else zero
+        total = cfg.content_weight * content_term + cfg.style_weight * style_term + cfg.tv_weight * tv
+        return {"total": total, "content": content_term, "style": style_term, "tv": tv}
+
+    def _style_ids(self, style_ids, batch: int, device) -> torch.Tensor:
+        if self.num_styles == 0:
+            raise StylelabError("this perceptual loss has no style targets: pass style_images, or styles when building it")
+        ids = torch.as_tensor(style_ids, dtype=torch.long).flatten()
+        if ids.numel() == 1:
+            ids = ids.expand(batch)
+        if ids.numel() != batch:
+            raise StylelabError(f"need one style id per image: {ids.numel()} ids for a batch of {batch}")
+        if ((ids < 0) | (ids >= self.num_styles)).any():
+            raise StylelabError(f"style id out of range: {ids.tolist()} (this loss has {self.num_styles} styles)")
+        return ids.to(device)
+
+
+# --- the measure of "does it carry the style?" ----------------------------------------------
+
+def style_statistics_distance(encoder: MultiLayerEncoder, image: torch.Tensor, style: torch.Tensor,
+                              layers: Sequence[str] = DISTANCE_LAYERS) -> torch.Tensor:
+    """d(x, s) = Σ_l ‖μ_l(x) − μ_l(s)‖₂ + ‖σ_l(x) − σ_l(s)‖₂ per image of ``image`` (N,); ``style`` is (1, 3, h, w)."""
+    with torch.no_grad():
+        fx, fs = encoder(image, layers), encoder(style, layers)
+        total = image.new_zeros(image.shape[0])
+        for layer in layers:
+            (mx, sx), (ms, ss) = mean_std(fx[layer]), mean_std(fs[layer])
+            total = total + (mx - ms).flatten(1).norm(dim=1) + (sx - ss).flatten(1).norm(dim=1)
+        return total
+
+
+def style_ratio(encoder: MultiLayerEncoder, output: torch.Tensor, content: torch.Tensor, style: torch.Tensor,
+                layers: Sequence[str] = DISTANCE_LAYERS) -> torch.Tensor:
+    """d(output, s) / d(content, s) per image: 1 = no closer to the style, 0 = the style's statistics.
+
+    Compare at one scale: pass ``style`` resized to the scale the net was trained with (the ratio
+    depends strongly on it; see ``cpu-training-calibration``)."""
+    return (style_statistics_distance(encoder, output, style, layers)
+            / style_statistics_distance(encoder, content, style, layers).clamp_min(1e-12))
