@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,12 @@ class Run:
 
     def save_table(self, rows: list[dict], name: str, title: str = "") -> Path:
         return provenance.save_table(rows, name, self.stamp, self.figures, title)
+
+    @property
+    def progress(self) -> bool:
+        """Show progress bars? False under ``python -m stylelab.reproduce`` (``$STYLELAB_QUIET=1``), so
+        committed notebooks carry no walls of bar lines; True when a person runs the notebook."""
+        return os.environ.get("STYLELAB_QUIET", "") not in ("1", "true", "yes")
 
     def summary(self) -> str:
         return f"encoder: {self.encoder_name} · device: {self.device.type} · profile: {self.profile} · seed: {self.seed}"

@@ -3,6 +3,7 @@ about 20 minutes). ``full``: the papers' sizes and step counts, for a GPU."""
 
 from __future__ import annotations
 
+import difflib
 from types import SimpleNamespace
 
 from .errors import StylelabError
@@ -25,7 +26,7 @@ PROFILES: dict[str, dict[str, dict]] = {
             "batch_size": 32, "factor": 64, "width": 16, "lr": 2e-4, "bn_eps": 1e-3, "bn_momentum": 0.1,
             "iterations": 200, "test_per_split": 64, "nt_sizes": [240], "r_values": [1],
             "pix2pix_source": {"zh": "noto-sans-sc-regular", "ko": "nanum-gothic"},
-            "pix2pix_styles": {"zh": ["ar-pl-ukai-cn", "ar-pl-uming-cn"], "ko": []},
+            "pix2pix_styles": {"zh": ["noto-serif-sc-bold", "ar-pl-ukai-cn"], "ko": []},
             "pix2pix_iterations": 400, "pix2pix_batch_size": 16, "hangul_iterations": 200,
             "checkpoints": False, "checkpoint_every": 500, "loss_ablation": True, "threads": 1,
         },
@@ -56,12 +57,20 @@ PROFILES: dict[str, dict[str, dict]] = {
 
 
 def settings(section: str, profile: str, **overrides) -> SimpleNamespace:
-    """The profile's settings for one notebook section; ``None`` overrides keep the profile value."""
+    """The profile's settings for one notebook section; ``None`` overrides keep the profile value.
+
+    An override the section does not have (a misspelled key) is a one-line :class:`StylelabError`."""
     if profile not in PROFILES:
         raise StylelabError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     if section not in PROFILES[profile]:
         raise StylelabError(f"profile {profile!r} has no settings for {section!r}")
     values = dict(PROFILES[profile][section])
+    unknown = sorted(set(overrides) - set(values))
+    if unknown:
+        key = unknown[0]
+        close = difflib.get_close_matches(key, values, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise StylelabError(f"unknown {section} setting {key!r}; {hint}known settings: {', '.join(sorted(values))}")
     for key, value in overrides.items():
         if value is not None:
             values[key] = value

@@ -11,7 +11,17 @@ from functools import lru_cache
 from pathlib import Path
 
 FIGURES_ENV = "STYLELAB_FIGURES_DIR"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ENV = "STYLELAB_PROJECT_DIR"
+REPO_ROOT = Path(__file__).resolve().parent.parent  # the checkout, when stylelab is imported from one
+
+
+def project_root() -> Path | None:
+    """The stylelab checkout that holds ``notebooks/``: ``$STYLELAB_PROJECT_DIR``, else the source tree
+    this package was imported from (a checkout or an editable install), else the current directory;
+    None when none of them has a ``notebooks/`` folder (a plain ``pip install`` outside a checkout)."""
+    candidates = [Path(os.environ[PROJECT_ENV])] if os.environ.get(PROJECT_ENV) else []
+    candidates += [REPO_ROOT, Path.cwd()]
+    return next((c.resolve() for c in candidates if (c / "notebooks").is_dir()), None)
 
 
 @lru_cache(maxsize=1)
@@ -53,13 +63,13 @@ class Stamp:
 
 def figures_dir(figures_dir: str | os.PathLike | None, profile: str) -> Path:
     """Where a notebook writes its figures: the explicit folder, else ``$STYLELAB_FIGURES_DIR``,
-    else ``figures/<profile>/`` in the repository."""
+    else ``figures/<profile>/`` in the checkout (:func:`project_root`; the current directory outside one)."""
     if figures_dir:
         path = Path(figures_dir)
     elif os.environ.get(FIGURES_ENV):
         path = Path(os.environ[FIGURES_ENV]) / profile
     else:
-        path = REPO_ROOT / "figures" / profile
+        path = (project_root() or Path.cwd()) / "figures" / profile
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -6,38 +6,60 @@
 
 Executed copies go to ``build/notebooks/<profile>/`` (or back into ``notebooks/`` with
 ``--inplace``); each notebook writes its stamped figures to ``figures/<profile>/``, and an
-``INDEX.md`` there lists them with the notebook that made each one.
+``INDEX.md`` there lists them with the notebook that made each one. Notebooks run quiet (no progress
+bars in their saved outputs: ``$STYLELAB_QUIET``); papermill's own bar shows the run's progress.
+
+A user error (unknown notebook, a failing notebook, no checkout) prints one line ``error: …`` to
+stderr and exits with status 2, as ``python -m stylelab`` does.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 from .errors import StylelabError
-from .provenance import REPO_ROOT, git_revision
+from .provenance import PROJECT_ENV, git_revision, project_root
 
-NOTEBOOKS = REPO_ROOT / "notebooks"
+NOTEBOOKS: Path | None = None  # None: <checkout>/notebooks (see notebooks_dir)
 DEFAULTS = {"profile": "quick", "device": "auto", "encoder": "auto"}
+QUIET_ENV = "STYLELAB_QUIET"
+USER_ERROR = 2  # exit status for a StylelabError, as in ``python -m stylelab``
+
+
+def notebooks_dir() -> Path:
+    """The checkout's ``notebooks/`` folder, or a one-line error that says how to point to one."""
+    if NOTEBOOKS is not None:
+        return Path(NOTEBOOKS)
+    root = project_root()
+    if root is None:
+        raise StylelabError(f"no notebooks/ folder found: stylelab is installed without its checkout; run from a "
+                            f"stylelab checkout or set {PROJECT_ENV} to one")
+    return root / "notebooks"
+
+
+def _root() -> Path:
+    return notebooks_dir().parent
 
 
 def notebook_paths(only: list[str] | None = None) -> list[Path]:
-    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    folder = notebooks_dir()
+    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     if only:
         paths = [p for p in paths if any(p.name.startswith(o) or o in p.stem for o in only)]
         if not paths:
-            raise StylelabError(f"no notebook matches {', '.join(only)}; see {NOTEBOOKS}")
+            raise StylelabError(f"no notebook matches {', '.join(only)}; see {folder}")
     return paths
 
 
 def run_notebooks(*, profile: str = "quick", device: str = "auto", encoder: str = "auto", only=None,
                   figures: Path | None = None, output: Path | None = None, inplace: bool = False,
                   progress: bool = True) -> list[tuple[Path, float]]:
-    import papermill
-
-    figures_root = Path(figures) if figures else REPO_ROOT / "figures"
+    paths = notebook_paths(only)
+    figures_root = Path(figures) if figures else _root() / "figures"
     figures_dir = figures_root / profile
     figures_dir.mkdir(parents=True, exist_ok=True)
     # Pass only what differs from a notebook's own parameters cell, so that an in-place quick run
@@ -45,26 +67,42 @@ def run_notebooks(*, profile: str = "quick", device: str = "auto", encoder: str 
     parameters = {k: v for k, v in {"profile": profile, "device": device, "encoder": encoder}.items() if v != DEFAULTS[k]}
     if figures:
         parameters["figures_dir"] = str(figures_dir.resolve())
-    output = Path(output) if output else REPO_ROOT / "build" / "notebooks" / profile
+    output = Path(output) if output else _root() / "build" / "notebooks" / profile
     output.mkdir(parents=True, exist_ok=True)
     timings = []
-    for path in notebook_paths(only):
-        target = path if inplace else output / path.name
-        before = {p: p.stat().st_mtime for p in figures_dir.glob("*")}
-        print(f"▶ {path.name} (profile={profile}, device={device}, encoder={encoder})", flush=True)
-        started = time.perf_counter()
-        try:
-            papermill.execute_notebook(str(path), str(target), parameters=parameters or None, cwd=str(NOTEBOOKS),
-                                       progress_bar=progress, kernel_name="python3")
-        except papermill.PapermillExecutionError as exc:
-            raise StylelabError(f"{path.name} failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue} "
-                                f"(executed copy with the traceback: {target})") from None
-        elapsed = time.perf_counter() - started
-        made = sorted(p.name for p in figures_dir.glob("*") if before.get(p) != p.stat().st_mtime)
-        print(f"  done in {elapsed:.0f} s, wrote {len(made)} files: {', '.join(made)}", flush=True)
-        timings.append((path, elapsed))
-        _index(figures_dir, path.stem, made)
+    quiet_before = os.environ.get(QUIET_ENV)
+    os.environ[QUIET_ENV] = "1"  # the kernels inherit it: notebooks pass progress=False to their loops
+    try:
+        for path in paths:
+            target = path if inplace else output / path.name
+            print(f"▶ {path.name} (profile={profile}, device={device}, encoder={encoder})", flush=True)
+            elapsed, made = _execute(path, target, figures_dir, parameters, progress)
+            print(f"  done in {elapsed:.0f} s, wrote {len(made)} files: {', '.join(made)}", flush=True)
+            timings.append((path, elapsed))
+            _index(figures_dir, path.stem, made)
+    finally:
+        if quiet_before is None:
+            os.environ.pop(QUIET_ENV, None)
+        else:
+            os.environ[QUIET_ENV] = quiet_before
     return timings
+
+
+def _execute(path: Path, target: Path, figures_dir: Path, parameters: dict, progress: bool) -> tuple[float, list[str]]:
+    """Run one notebook through papermill; seconds taken and the figure files it (re)wrote."""
+    import papermill
+
+    before = {p: p.stat().st_mtime for p in figures_dir.glob("*")}
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(str(path), str(target), parameters=parameters or None, cwd=str(path.parent),
+                                   progress_bar=progress, kernel_name="python3")
+    except papermill.PapermillExecutionError as exc:
+        raise StylelabError(f"{path.name} failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue} "
+                            f"(executed copy with the traceback: {target})") from None
+    elapsed = time.perf_counter() - started
+    made = sorted(p.name for p in figures_dir.glob("*") if before.get(p) != p.stat().st_mtime)
+    return elapsed, made
 
 
 def _index(figures_dir: Path, notebook: str, made: list[str]) -> None:
@@ -93,10 +131,10 @@ def main(argv: list[str] | None = None) -> int:
                                 figures=args.figures, output=args.output, inplace=args.inplace)
     except StylelabError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return USER_ERROR
     total = sum(t for _, t in timings)
     print(f"{len(timings)} notebooks in {total / 60:.1f} min at rev {git_revision()}; figures in "
-          f"{(args.figures or REPO_ROOT / 'figures') / args.profile}")
+          f"{(args.figures or _root() / 'figures') / args.profile}")
     return 0
 
 

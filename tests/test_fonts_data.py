@@ -134,4 +134,4 @@ def test_real_font_data_splits_are_disjoint():
     assert {names[s] for s in data.known_styles} == {s.name for s in glyphs.manifest("zh", "quick", "known")}
     assert {names[s] for s in data.novel_styles} == {s.name for s in glyphs.manifest("zh", "quick", "novel")}
     assert not set(data.known_contents.tolist()) & set(data.novel_contents.tolist())
-    assert data.sizes()["D1 pairs"] == 8 * 12 and data.sizes()["D4 pairs"] == 2 * 4
+    assert data.sizes()["D1 pairs"] == 7 * 12 and data.sizes()["D4 pairs"] == 3 * 4  # 7 known, 3 novel faces

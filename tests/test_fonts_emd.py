@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from stylelab.errors import StylelabError
-from stylelab.fonts import emd, glyphs, study
+from stylelab.fonts import emd, glyphs
+from stylelab.studies import emd as study
 from stylelab.fonts.data import FontData
 
 
@@ -110,30 +111,52 @@ def _toy_data(size=16, n_styles=6, n_chars=24):
     return FontData(table, torch.arange(4), torch.arange(4, n_styles), torch.arange(18), torch.arange(18, n_chars), "zh")
 
 
-def _toy_run(tmp_path, checkpoints=False):
+def _toy_study(tmp_path, checkpoints=False):
     cfg = SimpleNamespace(image_size=16, r=2, batch_size=16, factor=8, width=4, lr=2e-3, bn_eps=1e-3, bn_momentum=0.1,
-                          iterations=60, test_per_split=6, checkpoints=checkpoints, checkpoint_every=4,
-                          checkpoint_dir=tmp_path)
-    return SimpleNamespace(cfg=cfg, device=torch.device("cpu"), seed=0, profile="test")
+                          iterations=60, test_per_split=6, checkpoint_every=4)
+    return study.EMDStudy(cfg, "test", torch.device("cpu"), seed=0, checkpoint_dir=tmp_path if checkpoints else None)
 
 
 def test_training_lowers_the_loss_and_beats_the_untrained_model(tmp_path):
-    data, run = _toy_data(), _toy_run(tmp_path)
-    trained = study.train_emd(run, data, progress=False)
+    data, setup = _toy_data(), _toy_study(tmp_path)
+    trained = study.train(setup, data, progress=False)
     losses = trained.history["loss"]
     assert len(losses) == 60 and sum(losses[-10:]) < 0.7 * sum(losses[:10])
-    tests = study.test_sets(run, data)
-    rows = study.compare({"EMD": trained.predict, "untrained": lambda t: study.predict(study.new_model(run), t)},
+    tests = study.test_sets(setup, data)
+    rows = study.compare({"EMD": trained.predict, "untrained": lambda t: emd.predict(study.untrained(setup), t)},
                          tests)
     assert study.beats(rows, "EMD", ["untrained"], metrics=("L1", "RMSE"))
 
 
 def test_training_resumes_from_its_checkpoint(tmp_path):
-    data, run = _toy_data(), _toy_run(tmp_path, checkpoints=True)
-    first = study.train_emd(run, data, steps=6, progress=False)
+    data, setup = _toy_data(), _toy_study(tmp_path, checkpoints=True)
+    first = study.train(setup, data, steps=6, progress=False)
     assert len(list(tmp_path.glob("emd-*.pt"))) == 1
-    resumed = study.train_emd(run, data, steps=10, progress=False)
+    resumed = study.train(setup, data, steps=10, progress=False)
     assert resumed.history["loss"][:6] == first.history["loss"]
     assert len(resumed.history["loss"]) == 10
-    with pytest.raises(StylelabError, match="unknown loss"):
-        study.train_emd(run, data, loss="l2")
+    with pytest.raises(StylelabError, match="unknown loss 'l2'"):
+        study.train(setup, data, loss="l2")
+
+
+def test_emd_config_is_typed_and_checked():
+    config = emd.EMDConfig()
+    assert (config.r, config.image_size, config.factor, config.batch_size, config.lr) == (10, 80, 512, 50, 2e-4)
+    with pytest.raises(StylelabError, match="EMDConfig.steps must be a positive integer"):
+        emd.EMDConfig(steps=0)
+    assert config.replace(r=4).r == 4 and config.r == 10
+
+
+def test_relative_to_copy_divides_by_the_baseline_on_the_same_split():
+    rows = [{"method": "EMD", "split": "D3", "L1": 0.1, "RMSE": 0.2, "PDAR": 0.3},
+            {"method": study.COPY, "split": "D3", "L1": 0.2, "RMSE": 0.4, "PDAR": 0.3}]
+    (row,) = study.relative_to(rows)
+    assert row == {"method": "EMD", "split": "D3", "L1 / copy": 0.5, "RMSE / copy": 0.5, "PDAR / copy": 1.0}
+
+
+def test_style_distances_find_the_nearest_known_style():
+    data = _toy_data()
+    rows = {r["style"]: r for r in study.style_distances(data)}
+    # Toy style s has ink darkness 0.35·s/5 and a shift of s mod 3: s4 (shift 1) is nearest to s1.
+    assert rows["s4"]["split"] == "novel" and rows["s4"]["nearest known style"] == "s1"
+    assert rows["s0"]["L1 to it"] > 0

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from stylelab.errors import StylelabError
-from stylelab.fonts import metrics, pix2pix, study
+from stylelab.fonts import metrics, pix2pix
+from stylelab.studies import emd as study
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest.py
@@ -24,10 +25,35 @@ def test_metrics_match_a_hand_computation():
     assert torch.allclose(metrics.l1(output, target), torch.tensor([1.3 / 4, 0.0]))
     assert torch.allclose(metrics.rmse(output, target), torch.tensor([math.sqrt((0.04 + 0.16 + 0.01 + 0.36) / 4), 0.0]))
     # Binarised at 0.5: output black at 0.2 and 0.4, target black at 0.0 → only the 0.4 pixel disagrees.
-    assert torch.allclose(metrics.pdar(output, target), torch.tensor([0.25, 0.0]))
-    summary = metrics.glyph_metrics(output, target)
-    assert summary["L1"] == pytest.approx(1.3 / 8) and summary["PDAR"] == pytest.approx(0.125)
+    # The paper's PDAR divides by the target's ink (1 black pixel in image 1, 1 in image 2);
+    # the all-pixel fraction divides by the 4 pixels.
+    assert torch.allclose(metrics.pdar(output, target), torch.tensor([1.0, 0.0]))
+    assert torch.allclose(metrics.pdar_all_pixels(output, target), torch.tensor([0.25, 0.0]))
+    summary = metrics.glyph_metrics(output, target, all_pixel_ratio=True)
+    assert summary["L1"] == pytest.approx(1.3 / 8) and summary["PDAR"] == pytest.approx(0.5)
+    assert summary["disagree/all px"] == pytest.approx(0.125)
     assert summary["RMSE"] == pytest.approx(math.sqrt(0.1425) / 2)
+    assert metrics.rmse_batch(output, target) == pytest.approx(math.sqrt(0.57 / 8))
+
+
+def test_pdar_divides_disagreements_by_the_target_ink():
+    """A 4×4 target with a 2×3 block of ink (6 black pixels); the output misses one ink pixel, adds two
+    stray ones and is grey (0.45, still black) on another: 3 disagreements / 6 ink pixels = 0.5."""
+    target = torch.ones(1, 1, 4, 4)
+    target[0, 0, 1:3, 0:3] = 0.0
+    output = target.clone()
+    output[0, 0, 1, 0] = 0.9  # ink missed
+    output[0, 0, 0, 3] = 0.1  # stray ink
+    output[0, 0, 3, 3] = 0.2  # stray ink
+    output[0, 0, 2, 2] = 0.45  # grey but on the ink side of 0.5: agrees
+    assert metrics.disagreement(output, target).item() == 3
+    assert metrics.pdar(output, target).item() == pytest.approx(3 / 6)
+    assert metrics.pdar_all_pixels(output, target).item() == pytest.approx(3 / 16)
+    # L1 = (0.9 + 0.9 + 0.8 + 0.45) / 16: above half the all-pixel ratio, as it must be on crisp targets.
+    assert metrics.l1(output, target).item() == pytest.approx(3.05 / 16)
+    blank = torch.ones(1, 1, 4, 4)
+    # Against a blank target every one of the output's 7 ink pixels disagrees; no ink counts as one pixel.
+    assert metrics.pdar(output, blank).item() == pytest.approx(7 / 1)
 
 
 def test_metrics_reject_mismatched_shapes():

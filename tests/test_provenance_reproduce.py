@@ -72,6 +72,36 @@ def test_profile_settings_and_overrides():
         profiles.settings("nope", "quick")
 
 
+def test_a_misspelled_profile_key_is_a_one_line_error():
+    with pytest.raises(StylelabError) as info:
+        profiles.settings("gatys", "quick", iteratons=10)
+    message = str(info.value)
+    assert message.startswith("unknown gatys setting 'iteratons'; did you mean 'iterations'?")
+    assert "\n" not in message
+    with pytest.raises(StylelabError, match="unknown emd setting 'iteratons'"):
+        experiment.start("emd", encoder=None, iteratons=None)  # a misspelling is caught even when None
+
+
+def test_reproduce_without_a_checkout_says_what_to_do(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(provenance, "REPO_ROOT", tmp_path / "site-packages")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(provenance.PROJECT_ENV, raising=False)
+    assert reproduce.main(["--only", "05"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: no notebooks/ folder found") and "STYLELAB_PROJECT_DIR" in err
+    (tmp_path / "elsewhere" / "notebooks").mkdir(parents=True)
+    monkeypatch.setenv(provenance.PROJECT_ENV, str(tmp_path / "elsewhere"))
+    assert reproduce.notebooks_dir() == (tmp_path / "elsewhere" / "notebooks").resolve()
+
+
+def test_run_is_quiet_under_the_driver(monkeypatch, tmp_path):
+    run = experiment.start("gatys", encoder="random", device="cpu", figures_dir=tmp_path)
+    monkeypatch.delenv(reproduce.QUIET_ENV, raising=False)
+    assert run.progress
+    monkeypatch.setenv(reproduce.QUIET_ENV, "1")
+    assert not run.progress
+
+
 def test_experiment_start_resolves_everything_and_seeds(tmp_path):
     run = experiment.start("gatys", encoder="random", device="cpu", image_size=48, seed=3, figures_dir=tmp_path)
     assert run.cfg.image_size == 48 and run.figures == tmp_path and run.device.type == "cpu"
@@ -117,12 +147,12 @@ def test_reproduce_reports_a_failing_notebook_in_one_line(tmp_path, monkeypatch,
     monkeypatch.setattr(reproduce, "NOTEBOOKS", tmp_path / "nb")
     (tmp_path / "nb").mkdir()
     _probe_notebook(tmp_path / "nb", fail=True)
-    assert reproduce.main(["--only", "99", "--figures", str(tmp_path / "figs"), "--output", str(tmp_path / "out")]) == 1
+    assert reproduce.main(["--only", "99", "--figures", str(tmp_path / "figs"), "--output", str(tmp_path / "out")]) == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]  # above it: papermill's progress bar
     assert last.startswith("error: 99_probe.ipynb failed in cell ") and "ValueError: probe failure" in last
     assert last.endswith("99_probe.ipynb)")
 
 
 def test_reproduce_unknown_notebook_is_a_one_line_error(capsys):
-    assert reproduce.main(["--only", "zz_nothing"]) == 1
+    assert reproduce.main(["--only", "zz_nothing"]) == 2
     assert capsys.readouterr().err.startswith("error: no notebook matches zz_nothing")

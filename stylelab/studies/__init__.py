@@ -1,0 +1,6 @@
+"""One module per notebook: its experiments and figures as tested functions, so the notebook stays thin.
+
+``normalization`` (notebook 00), ``gatys`` (01), ``emd`` (05). Methods (``stylelab.methods``,
+``stylelab.fonts.emd``) take typed configs and never see a notebook's run object; these modules
+translate a notebook's profile settings into those configs.
+"""
