@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Create .venv with stylelab, its notebook/test tools and the offline encoder; install the fonts
-# the EMD notebook renders glyphs from (Debian packages, when run as root or with sudo).
-# Idempotent: a second run only checks that everything is there. `--list-fonts` only prints the
-# font packages it would install.
+# the EMD notebook renders glyphs from and the packages holding the offline training photographs
+# (Debian packages, when run as root or with sudo).
+# Idempotent: a second run only checks that everything is there. `--list-fonts` / `--list-photos`
+# only print the font / photo packages it would install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -16,14 +17,19 @@ if [ ${#FONT_PACKAGES[@]} -eq 0 ]; then
   echo "setup: no font packages for STYLELAB_FONTS=$FONT_PROFILE (use quick or full)" >&2; exit 1
 fi
 if [ "${1:-}" = "--list-fonts" ]; then printf '%s\n' "${FONT_PACKAGES[@]}"; exit 0; fi
+# The training photographs for the feed-forward nets (stylelab.datasets) come from the photo manifest:
+# every row whose source is debian:PACKAGE (about 180 MB of wallpaper/game packages, no dependencies).
+mapfile -t PHOTO_PACKAGES < <(awk -F'\t' \
+  '!/^#/ && $1 != "name" && $2 ~ /^debian:/ { sub(/^debian:/, "", $2); print $2 }' stylelab/data/photos.tsv | sort -u)
+if [ "${1:-}" = "--list-photos" ]; then printf '%s\n' "${PHOTO_PACKAGES[@]}"; exit 0; fi
 missing=()
-for pkg in "${FONT_PACKAGES[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+for pkg in "${FONT_PACKAGES[@]}" "${PHOTO_PACKAGES[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else SUDO="none"; fi
   if [ "$SUDO" = none ]; then
-    echo "setup: cannot install fonts (${missing[*]}) without root; the font notebook will say what is missing" >&2
+    echo "setup: cannot install the font/photo packages (${missing[*]}) without root; the notebooks will say what is missing" >&2
   else
-    echo "setup: installing fonts: ${missing[*]}"
+    echo "setup: installing font/photo packages: ${missing[*]}"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
