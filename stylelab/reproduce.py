@@ -113,7 +113,10 @@ def _index(figures_dir: Path, notebook: str, made: list[str]) -> None:
         lines = ["# Figures and tables", "", "Each file carries its own stamp (encoder, device, profile, git revision).",
                  "", "| notebook | file |", "|---|---|"]
     lines += [f"| {notebook} | [{name}]({name}) |" for name in made if name != "INDEX.md"]
-    index.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    is_row = [line.startswith("| ") and line != "| notebook | file |" for line in lines]
+    header = [line for line, row in zip(lines, is_row) if not row]
+    rows = sorted(line for line, row in zip(lines, is_row) if row)  # by notebook, then file
+    index.write_text("\n".join(header + rows) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -186,6 +186,20 @@ def compare(methods: dict[str, Callable[[Triplets], torch.Tensor]], tests: dict[
     return rows
 
 
+def compare_by_style(methods: dict[str, Callable[[Triplets], torch.Tensor]], triplets: Triplets,
+                     data: FontData) -> list[dict]:
+    """Metric rows per target style within one test set (e.g. D3: one row per novel face and method)."""
+    rows = []
+    for s in triplets.style.unique().tolist():
+        keep = (triplets.style == s).nonzero().flatten()
+        part = Triplets(*(getattr(triplets, f)[keep.to(getattr(triplets, f).device)]
+                          for f in triplets.__dataclass_fields__))
+        for name, method in methods.items():
+            rows.append({"style": data.table.style_names[s], "method": name, "split": "", "targets": len(keep),
+                         **glyph_metrics(method(part).to(part.target.device), part.target)})
+    return rows
+
+
 def relative_to(rows: list[dict], baseline: str = COPY, metrics=METRICS) -> list[dict]:
     """Each method's metrics divided by the baseline's on the same split (and style, where rows have
     one): 1 = no better than the baseline, 0.5 = half its error."""

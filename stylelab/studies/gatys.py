@@ -1,0 +1,94 @@
+"""Notebook 01's studies (Gatys et al.): the trade-off grid in the paper's α/β units, texture and content
+reconstructions as figures, and measures of "does the result carry the style?" that the optimisation
+never saw. The method itself is :mod:`stylelab.methods.gatys` (typed :class:`GatysConfig`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import torch
+
+from ..encoders import MultiLayerEncoder
+from ..methods import gatys
+from ..perceptual import style_statistics_distance
+
+
+def paper_alpha_over_beta(encoder: MultiLayerEncoder, content: torch.Tensor, style: torch.Tensor,
+                          config: gatys.GatysConfig) -> float:
+    """The ratio α/β of Gatys et al.'s eq. 7 that gives the same optimum as ``config``'s normalised loss.
+
+    stylelab minimises α·mean(F−P)²/c + β·Σ_l w_l E_l / s, with c the content target's mean square and s
+    the style loss of an all-zero feature map. The paper's loss is α'·½Σ(F−P)² + β'·Σ_l w_l E_l, so
+    α'/β' = (α/β) · 2 s / (c · N_l M_l). It is in *this encoder's* activation units: the paper's VGG-19 on
+    0–255 inputs has other scales, so the ratio matches the paper's only in kind, not in value."""
+    if config.normalize != "total":
+        raise ValueError("paper_alpha_over_beta needs the 'total' normalisation")
+    objective = gatys.GatysObjective(encoder, config, content, style)
+    c = float(objective.content_target.square().mean())
+    s = float(objective.loss.style_scales[0, 0])
+    numel = objective.content_target[0].numel()
+    return (config.content_weight / config.style_weight) * 2 * s / (c * numel)
+
+
+def tradeoff_grid(content: torch.Tensor, style: torch.Tensor, encoder: MultiLayerEncoder, layers: Sequence[str],
+                  style_weights: Sequence[float], base: gatys.GatysConfig, *, progress: bool = False):
+    """One stylisation per (content layer, β/α); returns the images and a row per cell with the paper's α/β."""
+    images, rows = [], []
+    for layer in layers:
+        for beta in style_weights:
+            config = replace(base, content_layer=layer, style_weight=beta)
+            images.append(gatys.stylize(content, style, encoder, config, progress=progress).image)
+            rows.append({"content layer": layer, "beta/alpha (stylelab)": beta,
+                         "alpha/beta (paper eq. 7, this encoder)": paper_alpha_over_beta(encoder, content, style, config)})
+    return images, rows
+
+
+def tradeoff_figure(images: Sequence[torch.Tensor], rows: Sequence[dict], ncols: int):
+    """The grid with two-line titles (stylelab's β/α and the paper's α/β) that do not overlap."""
+    from ..images import show_images
+
+    titles = [f"{r['content layer']}, β/α={r['beta/alpha (stylelab)']:.0e}\npaper α/β≈{r['alpha/beta (paper eq. 7, this encoder)']:.1e}"
+              for r in rows]
+    return show_images(list(images), titles, ncols=ncols, size=3.2,
+                       suptitle="Content layer (rows) × style weight (columns)")
+
+
+def colour_histogram_distance(image: torch.Tensor, style: torch.Tensor, bins: int = 32) -> float:
+    """½ Σ |h_x − h_s| of the per-channel RGB histograms (averaged over R, G, B): 0 = same colour
+    distribution, 1 = disjoint. Pixels only: no loss in the optimisation looks at them directly."""
+    total = 0.0
+    for c in range(3):
+        hx = torch.histc(image[:, c].flatten().float(), bins=bins, min=0, max=1)
+        hs = torch.histc(style[:, c].flatten().float(), bins=bins, min=0, max=1)
+        total += 0.5 * float((hx / hx.sum() - hs / hs.sum()).abs().sum())
+    return total / 3
+
+
+def unseen_style_measures(encoder: MultiLayerEncoder, images: dict[str, torch.Tensor], style: torch.Tensor) -> list[dict]:
+    """For each image: the Gram style loss that was optimised, and two measures it never saw: the
+    feature-statistics distance d(x, s) = Σ_l ‖μ_l(x) − μ_l(s)‖ + ‖σ_l(x) − σ_l(s)‖ at relu1_1…relu4_1
+    (AdaIN's statistics, not the Gram matrices) and the RGB colour-histogram distance."""
+    return [{"image": name, "Gram style loss (optimised)": gatys.style_distance(encoder, x, style),
+             "mu/sigma distance d(x, s) (not optimised)": float(style_statistics_distance(encoder, x, style)[0]),
+             "colour histogram distance (not optimised)": colour_histogram_distance(x, style)}
+            for name, x in images.items()]
+
+
+def correlation_length(image: torch.Tensor) -> float:
+    """The size of an image's structures, in pixels: the mean distance at which the luminance's
+    autocorrelation (periodic, via FFT) first falls below 1/2 (radially averaged). Larger = coarser texture."""
+    y = image[0].mean(0).float()
+    y = y - y.mean()
+    spectrum = torch.fft.rfft2(y)
+    auto = torch.fft.irfft2(spectrum.abs().square(), s=y.shape)
+    auto = auto / auto[0, 0].clamp_min(1e-12)
+    h, w = y.shape
+    dy = torch.minimum(torch.arange(h), h - torch.arange(h))[:, None].float()
+    dx = torch.minimum(torch.arange(w), w - torch.arange(w))[None, :].float()
+    radius = (dy.square() + dx.square()).sqrt().round().long()
+    for r in range(1, int(min(h, w) // 2)):
+        ring = auto[radius == r]
+        if ring.numel() and float(ring.mean()) < 0.5:
+            return float(r)
+    return float(min(h, w) // 2)

@@ -1,0 +1,69 @@
+"""Notebook studies (stylelab.studies): hand-checkable pieces of notebooks 00 and 01."""
+
+import pytest
+import torch
+
+from stylelab import encoders
+from stylelab.losses import gram_layer_loss, gram_matrix
+from stylelab.norms import instance_norm
+from stylelab.studies import gatys as gatys_study
+from stylelab.studies import normalization as study
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest.py
+
+
+def test_gram_column_is_gatys_e_l_and_survives_instance_norm():
+    torch.manual_seed(0)
+    a = torch.randn(1, 4, 6, 6)
+    # Image b: the same channels' statistics but with channels 0 and 1 made identical (fully correlated).
+    b = torch.randn(1, 4, 6, 6)
+    b[:, 1] = b[:, 0]
+    rows = study.style_distance_rows({"l": torch.cat([a, b])}, ["a", "b"])
+    (row,) = rows
+    assert row["L_s after IN"] < 1e-6 * max(row["L_s raw"], 1)  # IN resets exactly what L_s measures
+    assert row["Gram E after IN"] > 0.01  # ... but not the channel correlations
+    x = torch.cat([a, b])
+    x = x / x.square().mean().sqrt()
+    assert row["Gram E raw"] == pytest.approx(gram_layer_loss(x[:1], gram_matrix(x[1:])).item(), rel=1e-5)
+    n = instance_norm(torch.cat([a, b]))
+    n = n / n.square().mean().sqrt()
+    assert row["Gram E after IN"] == pytest.approx(gram_layer_loss(n[:1], gram_matrix(n[1:])).item(), rel=1e-5)
+
+
+def test_dead_channels_are_counted_per_image_and_layer():
+    x = torch.rand(2, 3, 4, 4)
+    x[0, 1] = 0.0  # a ReLU that never fires in image 0
+    x[1, :2] = 5.0
+    assert study.dead_channel_rows({"relu1_1": x}, ["p", "q"]) == [{"image": "p", "relu1_1": "1/3"},
+                                                                 {"image": "q", "relu1_1": "2/3"}]
+
+
+def test_cin_net_learns_a_different_gamma_beta_per_style_with_shared_convolutions():
+    encoder = encoders.build_encoder("random", seed=0, last_layer="relu2_1")
+    torch.manual_seed(0)
+    content = torch.rand(1, 3, 16, 16)
+    styles = torch.stack([torch.full((3, 16, 16), 0.1), torch.full((3, 16, 16), 0.9)]) + 0.05 * torch.rand(2, 3, 16, 16)
+    config = study.CINTraining(steps=15, train_size=16, style_layers=("relu1_1",), content_layer="relu2_1")
+    net, history = study.train_cin(encoder, content, styles, config, progress=False)
+    assert history[-1] < history[0]
+    assert not torch.allclose(net.norm1.weight[0], net.norm1.weight[1])  # one (γˢ, βˢ) per style index
+    with torch.no_grad():
+        dark, light = net(content, 0), net(content, 1)
+    assert dark.mean() < light.mean()  # style 0 is the dark one
+    rows = study.cin_parameter_rows(net, ["dark", "light"])
+    assert rows[-1]["style"].startswith("shared conv weights:")
+
+
+def test_correlation_length_grows_with_the_structure_size():
+    fine = torch.zeros(1, 3, 32, 32)
+    fine[..., ::2, :] = 1.0  # stripes 1 px wide
+    coarse = torch.zeros(1, 3, 32, 32)
+    coarse[..., (torch.arange(32) // 8) % 2 == 0, :] = 1.0  # stripes 8 px wide
+    assert gatys_study.correlation_length(fine) == 1.0
+    assert gatys_study.correlation_length(coarse) > 3
+
+
+def test_colour_histogram_distance_is_zero_for_the_same_colours_and_one_for_disjoint_ones():
+    x = torch.rand(1, 3, 8, 8)
+    assert gatys_study.colour_histogram_distance(x, x.flip(-1)) == pytest.approx(0.0, abs=1e-6)
+    assert gatys_study.colour_histogram_distance(torch.zeros(1, 3, 4, 4), torch.ones(1, 3, 4, 4)) == pytest.approx(1.0)
