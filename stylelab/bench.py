@@ -22,6 +22,43 @@ from .errors import StylelabError
 
 PAPER_ITERATIONS = 500
 
+#: The AdaIN paper's Table 1 (Huang & Belongie 2017; the deck reproduces it): seconds on a Titan X at
+#: 256 and 512 px, in brackets with style encoding; number of styles per model (None: any style).
+PAPER_SPEED = [
+    {"method": "Gatys et al.", "256": 14.17, "512": 46.75, "256 with style encoding": 14.19,
+     "512 with style encoding": 46.79, "styles": None},
+    {"method": "Chen and Schmidt", "256": 0.171, "512": 3.214, "256 with style encoding": 0.407,
+     "512 with style encoding": 4.144, "styles": None},
+    {"method": "Ulyanov et al.", "256": 0.011, "512": 0.038, "styles": 1},
+    {"method": "Dumoulin et al.", "256": 0.011, "512": 0.038, "styles": 32},
+    {"method": "AdaIN (ours)", "256": 0.018, "512": 0.065, "256 with style encoding": 0.027,
+     "512 with style encoding": 0.098, "styles": None},
+]
+
+
+def paper_seconds(method: str, size: int) -> float | None:
+    """The paper's Titan X seconds for ``method`` at ``size`` px (without style encoding)."""
+    row = next((r for r in PAPER_SPEED if r["method"] == method), None)
+    return None if row is None else row.get(str(size))
+
+
+def time_forward(net: torch.nn.Module, size: int, *, device="auto", repeats: int = 5, warmup: int = 2,
+                 **kwargs) -> float:
+    """Median seconds of one forward pass of ``net`` on a 1×3×size×size input (batch 1, no grad),
+    after ``warmup`` passes, with CUDA synchronisation around each timed pass."""
+    device = resolve_device(device)
+    x = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(0)).to(device)
+    times = []
+    with torch.no_grad():
+        for i in range(warmup + repeats):
+            _synchronize(device)
+            started = time.perf_counter()
+            net(x, **kwargs)
+            _synchronize(device)
+            if i >= warmup:
+                times.append(time.perf_counter() - started)
+    return sorted(times)[len(times) // 2]
+
 
 @dataclass
 class Timing:

@@ -30,7 +30,8 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
     return flat @ flat.transpose(1, 2)
 
 
-def gram_layer_loss(features: torch.Tensor, target_gram: torch.Tensor, target_positions: int | None = None) -> torch.Tensor:
+def gram_layer_loss(features: torch.Tensor, target_gram: torch.Tensor, target_positions: int | None = None,
+                    reduction: str = "mean") -> torch.Tensor:
     """E_l = 1/(4 N_l² M_l²) Σ_ij (G^l_ij − A^l_ij)²  (Gatys et al., CVPR 2016, eq. 4), mean over the batch.
 
     N_l channels, M_l = H·W positions. A style image of another size has M_s ≠ M_l positions: its Gram
@@ -40,7 +41,8 @@ def gram_layer_loss(features: torch.Tensor, target_gram: torch.Tensor, target_po
     m = h * w
     target = target_gram if target_positions is None else target_gram * (m / target_positions)
     # (G − A) / (2 N M) squared and summed is E_l; scaling before squaring keeps deep layers in float32 range
-    return ((gram_matrix(features) - target) / (2 * c * m)).square().sum(dim=(1, 2)).mean()
+    per_image = ((gram_matrix(features) - target) / (2 * c * m)).square().sum(dim=(1, 2))
+    return per_image.mean() if reduction == "mean" else per_image
 
 
 def gram_style_loss(features: Mapping[str, torch.Tensor], target_grams: Mapping[str, torch.Tensor],

@@ -9,11 +9,18 @@
   style id (CIN trains N styles in one batch), or against style images given per batch (AdaIN);
 * TV: total variation of the output.
 
-``normalize=True`` divides each term by its value for an all-zero feature map (the content target's
-mean square; Σ_l w_l E_l(0, A_l) for Gram style). One constant per term and per style, so the
-paper's balance between layers is kept exactly, while α, β mean the same for every encoder: the
-activations of the BatchNorm'd CRAFT encoder and of VGG-19 differ in scale by orders of magnitude.
-``normalize=False`` gives the raw losses of :mod:`stylelab.losses`.
+Normalisation (``normalize``), an explicit departure from the raw losses of :mod:`stylelab.losses`
+so that α, β mean the same for every encoder (the activations of the BatchNorm'd CRAFT encoder and
+of VGG-19 differ in scale by orders of magnitude):
+
+* ``"none"``: the raw losses (the paper's E_l exactly, content as a mean of squares);
+* ``"total"``: the content loss divided by its target's mean square, and the style loss
+  Σ_l w_l E_l divided by its value for an all-zero feature map: one constant per style, so the
+  paper's balance between layers is kept;
+* ``"per_layer"``: as ``"total"`` but each layer's E_l divided by its own all-zero value, so every
+  layer starts at 1 and counts by w_l alone. Needed for the offline encoder: with the paper's
+  balance its relu1_2 outweighs relu4_3 about 10⁵ : 1 (its deep activations are tiny), and a net
+  then learns colours but none of the larger brush structures.
 
 The style-statistics distance at the end is the measure the issues use to ask whether a trained
 net carries a style: d(x, s) = Σ_l ‖μ_l(x) − μ_l(s)‖₂ + ‖σ_l(x) − σ_l(s)‖₂ over relu1_1…relu4_1.
@@ -30,10 +37,11 @@ from torch import nn
 
 from .encoders import MultiLayerEncoder
 from .errors import StylelabError
-from .losses import content_loss, gram_matrix, gram_style_loss, mean_std_style_loss, total_variation
+from .losses import content_loss, gram_layer_loss, gram_matrix, total_variation
 from .norms import mean_std
 
 STYLE_LOSSES = ("gram", "mean_std")
+NORMALIZATIONS = ("none", "total", "per_layer")
 #: The layers of the style-statistics distance d(x, s) (those of AdaIN's style loss).
 DISTANCE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 
@@ -49,11 +57,13 @@ class PerceptualConfig:
     content_weight: float = 1.0  # α
     style_weight: float = 1e3  # β
     tv_weight: float = 0.0  # γ
-    normalize: bool = True
+    normalize: str = "total"
 
     def validate(self, encoder: MultiLayerEncoder) -> None:
         if self.style_loss not in STYLE_LOSSES:
             raise StylelabError(f"style_loss must be one of {', '.join(STYLE_LOSSES)}, not {self.style_loss!r}")
+        if self.normalize not in NORMALIZATIONS:
+            raise StylelabError(f"normalize must be one of {', '.join(NORMALIZATIONS)}, not {self.normalize!r}")
         for name in ("content_weight", "style_weight", "tv_weight"):
             if getattr(self, name) < 0:
                 raise StylelabError(f"{name} must be non-negative, got {getattr(self, name)}")
@@ -101,8 +111,10 @@ class PerceptualLoss(nn.Module):
         for layer, values in targets.items():
             if values:
                 self.register_buffer(f"target_{layer}", torch.stack(values), persistent=False)
-        self.style_scales = ([self._zero_style_loss(self._targets_for(torch.tensor([s]))) for s in range(self.num_styles)]
-                             if config.normalize else [1.0] * self.num_styles)
+        # (S, L) divisors of each style's per-layer losses (see the module doc)
+        self.register_buffer("style_scales", torch.cat([self._zero_style_losses(self._targets_for(torch.tensor([i])))
+                                                          for i in range(self.num_styles)])
+                             if self.num_styles else torch.ones(0, len(config.style_layers)), persistent=False)
 
     # --- targets ---------------------------------------------------------------------------
 
@@ -114,24 +126,34 @@ class PerceptualLoss(nn.Module):
             per_image = [_style_statistics(self.encoder, image[None], self.config) for image in style_images]
         return {layer: torch.stack([p[layer] for p in per_image]) for layer in self.config.style_layers}
 
-    def _style_term(self, features: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor]) -> torch.Tensor:
-        if self.config.style_loss == "gram":
-            # targets are Grams per position (M_s = 1): gram_layer_loss rescales them to the output's M_l
-            return gram_style_loss(features, targets, self.layer_weights, {k: 1 for k in targets})
-        total = 0.0
-        for layer, stats in targets.items():
-            mean = stats[:, 0, :, None, None]
-            std = stats[:, 1, :, None, None]
-            f_mean, f_std = mean_std(features[layer])
-            total = total + self.layer_weights[layer] * (F.mse_loss(f_mean, mean) + F.mse_loss(f_std, std))
-        return total
-
-    def _zero_style_loss(self, targets: Mapping[str, torch.Tensor]) -> float:
-        zeros = {}
+    def _layer_losses(self, features: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """(N, L): each sample's unweighted style loss per layer."""
+        out = []
         for layer, target in targets.items():
-            channels = target.shape[-1]
-            zeros[layer] = target.new_zeros(1, channels, 4, 4)
-        return max(self._style_term(zeros, targets).item(), 1e-12)
+            if self.config.style_loss == "gram":
+                # targets are Grams per position (M_s = 1): gram_layer_loss rescales them to the output's M_l
+                out.append(gram_layer_loss(features[layer], target, 1, reduction="none"))
+            else:
+                f_mean, f_std = mean_std(features[layer])
+                out.append((f_mean.flatten(1) - target[:, 0]).square().mean(1)
+                           + (f_std.flatten(1) - target[:, 1]).square().mean(1))
+        return torch.stack(out, 1)
+
+    def _zero_style_losses(self, targets: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """(N, L) divisors: 1, the all-zero total, or the all-zero value of each layer."""
+        n = next(iter(targets.values())).shape[0]
+        if self.config.normalize == "none":
+            return torch.ones(n, len(targets))
+        zeros = {layer: t.new_zeros(n, t.shape[-1], 4, 4) for layer, t in targets.items()}
+        per_layer = self._layer_losses(zeros, targets).clamp_min(1e-30)
+        if self.config.normalize == "per_layer":
+            return per_layer
+        weights = torch.tensor([self.layer_weights[k] for k in targets]).to(per_layer)
+        return (per_layer * weights).sum(1, keepdim=True).expand_as(per_layer)
+
+    def _style_term(self, features, targets, scales: torch.Tensor) -> torch.Tensor:
+        weights = torch.tensor([self.layer_weights[k] for k in targets]).to(scales)
+        return (self._layer_losses(features, targets) / scales * weights).sum(1).mean()
 
     # --- the loss --------------------------------------------------------------------------
 
@@ -158,17 +180,16 @@ class PerceptualLoss(nn.Module):
                 with torch.no_grad():
                     content_target = self.encoder(content, [cfg.content_layer])[cfg.content_layer]
             content_term = content_loss(features[cfg.content_layer], content_target)
-            if cfg.normalize:
+            if cfg.normalize != "none":
                 content_term = content_term / content_target.detach().square().mean().clamp_min(1e-12)
         if use_style:
             if style_images is not None:
                 targets = self._images_targets(style_images)
-                scale = self._zero_style_loss(targets) if cfg.normalize else 1.0
+                scales = self._zero_style_losses(targets)
             else:
                 ids = self._style_ids(style_ids, output.shape[0], output.device)
-                targets = self._targets_for(ids)
-                scale = sum(self.style_scales[i] for i in ids.tolist()) / len(ids)
-            style_term = self._style_term(features, targets) / scale
+                targets, scales = self._targets_for(ids), self.style_scales[ids]
+            style_term = self._style_term(features, targets, scales)
         tv = total_variation(output) if cfg.tv_weight > 0 else zero
         total = cfg.content_weight * content_term + cfg.style_weight * style_term + cfg.tv_weight * tv
         return {"total": total, "content": content_term, "style": style_term, "tv": tv}

@@ -4,12 +4,16 @@ A method supplies ``step(i) -> {"loss": float, ...}`` that does one optimisation
 objects whose state must survive a restart (models, optimisers, schedulers). ``train`` runs the
 remaining steps, shows the losses in a tqdm bar, saves a checkpoint every ``checkpoint_every``
 steps and at the end, and on the next call with the same checkpoint path resumes where it stopped.
+Checkpoints hold tensors and plain data only (CPU and GPU RNG states included) and are read with
+``torch.load(weights_only=True)``: a file that carries code is refused before anything in it runs.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import pickle
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -30,6 +34,7 @@ def save_checkpoint(path: str | os.PathLike, stateful: Mapping[str, object], ste
         "history": history,
         "state": {name: obj.state_dict() for name, obj in stateful.items()},
         "rng": torch.random.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
         "extra": dict(extra or {}),
     }
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -37,14 +42,29 @@ def save_checkpoint(path: str | os.PathLike, stateful: Mapping[str, object], ste
     os.replace(tmp, path)  # never leave a half-written checkpoint under the real name
 
 
-def load_checkpoint(path: str | os.PathLike, stateful: Mapping[str, object]) -> tuple[int, History, dict]:
+def safe_load(path: str | os.PathLike) -> dict:
+    """``torch.load`` that accepts tensors and plain data only (never runs code stored in the file)."""
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=False)
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
+        reason = f"it names {found.group(1)}" if found else str(exc).split("\n")[0][:120]
+        raise StylelabError(f"{path} was refused: it carries Python objects beyond tensors and plain data, which "
+                            f"stylelab never unpickles (nothing in it was executed; {reason})") from None
+    except (EOFError, OSError, RuntimeError) as exc:
+        raise StylelabError(f"{path} is not a readable torch file ({exc})") from None
+
+
+def load_checkpoint(path: str | os.PathLike, stateful: Mapping[str, object]) -> tuple[int, History, dict]:
+    payload = safe_load(path)
+    try:
         for name, obj in stateful.items():
             obj.load_state_dict(payload["state"][name])
-    except (KeyError, RuntimeError, EOFError, OSError) as exc:
+    except (KeyError, RuntimeError, ValueError, TypeError) as exc:
         raise StylelabError(f"checkpoint {path} does not fit this run ({exc}); delete it or pass another path") from None
     torch.random.set_rng_state(payload["rng"])
+    if payload.get("cuda_rng") and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(payload["cuda_rng"])
     return payload["step"], payload["history"], payload.get("extra", {})
 
 

@@ -52,3 +52,38 @@ def test_foreign_checkpoint_is_refused(tmp_path):
     train(step, 2, stateful={"model": model}, checkpoint=checkpoint, progress=False)
     with pytest.raises(StylelabError, match="does not fit this run"):
         train(step, 4, stateful={"other": torch.nn.Linear(5, 5)}, checkpoint=checkpoint, progress=False)
+
+
+class _RunsCodeWhenUnpickled:
+    """A pickle payload whose unpickling would call os.system: what a malicious checkpoint carries."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_checkpoint_that_carries_code_is_refused_and_nothing_runs(tmp_path):
+    marker = tmp_path / "executed"
+    checkpoint = tmp_path / "evil.pt"
+    torch.save({"step": 1, "history": {}, "state": {}, "rng": torch.random.get_rng_state(),
+                "extra": _RunsCodeWhenUnpickled(marker)}, checkpoint)
+    model, optimizer, step = _problem()
+    with pytest.raises(StylelabError, match="refused: it carries Python objects") as info:
+        train(step, 4, stateful={"model": model}, checkpoint=checkpoint, progress=False)
+    assert "\n" not in str(info.value)
+    assert not marker.exists()
+
+
+def test_checkpoint_keeps_the_rng_state(tmp_path):
+    from stylelab.training import load_checkpoint, save_checkpoint
+
+    torch.manual_seed(3)
+    save_checkpoint(tmp_path / "c.pt", {}, 0, {})
+    expected = torch.rand(3)
+    torch.manual_seed(99)
+    load_checkpoint(tmp_path / "c.pt", {})
+    assert torch.equal(torch.rand(3), expected)

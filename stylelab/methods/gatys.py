@@ -39,7 +39,7 @@ class GatysConfig:
     style_layers: tuple[str, ...] = STYLE_LAYERS
     layer_weights: Mapping[str, float] | None = None  # w_l; None: 1 / len(style_layers) each
     content_weight: float = 1.0  # α
-    style_weight: float = 1e3  # β (with relative=True: β/α = 1e3 stylises clearly yet keeps the content)
+    style_weight: float = 1e3  # β (with the normalised losses: β/α = 1e3 stylises clearly yet keeps the content)
     tv_weight: float = 0.0  # γ
     optimizer: str = "lbfgs"
     lr: float | None = None  # None: 1.0 for L-BFGS, 0.02 for Adam (pixels live in [0, 1])
@@ -47,12 +47,11 @@ class GatysConfig:
     init: str = "content"
     scales: tuple[int, ...] = ()  # coarse-to-fine short sides, e.g. (128, 256); () = one scale
     preserve_color: bool = False  # luminance-only transfer (Gatys et al. 2016, "Preserving colour")
-    # Divide the content loss by its target's mean square and the style loss Σ_l w_l E_l by its value
-    # for an all-zero image (one constant for all layers, so the paper's balance between layers stays).
-    # Activation scales differ by orders of magnitude between encoders (BatchNorm'd CRAFT vs plain
-    # VGG-19); these relative losses let one α/β serve every encoder (``stylelab.perceptual``).
-    # False gives the paper's raw losses (``stylelab.losses``: E_l exactly; content as a mean).
-    relative: bool = True
+    # How the losses are scaled (``stylelab.perceptual``): "none" is the paper's raw E_l; "total" divides
+    # the content loss by its target's mean square and Σ_l w_l E_l by its all-zero value (the paper's
+    # balance between layers kept); "per_layer" divides each E_l by its own all-zero value. Activation
+    # scales differ by orders of magnitude between encoders and between the offline encoder's layers.
+    normalize: str = "total"
     seed: int = 0
 
     def validate(self, encoder: MultiLayerEncoder) -> None:
@@ -73,7 +72,7 @@ class GatysConfig:
         return PerceptualConfig(content_layer=self.content_layer, style_layers=tuple(self.style_layers),
                                 style_loss="gram", layer_weights=self.layer_weights,
                                 content_weight=self.content_weight, style_weight=self.style_weight,
-                                tv_weight=self.tv_weight, normalize=self.relative)
+                                tv_weight=self.tv_weight, normalize=self.normalize)
 
 
 @dataclass
@@ -225,10 +224,13 @@ def reconstruct_content(image: torch.Tensor, encoder: MultiLayerEncoder, layer: 
 
 def synthesize_texture(style: torch.Tensor, encoder: MultiLayerEncoder, layers: Sequence[str], *,
                        size: Sequence[int] | None = None, iterations: int = 200, seed: int = 0,
-                       progress: bool = True) -> GatysResult:
-    """Texture with the Gram matrices of ``style`` at ``layers``, from white noise (content weight 0)."""
+                       normalize: str = "total", progress: bool = True) -> GatysResult:
+    """Texture with the Gram matrices of ``style`` at ``layers``, from white noise (content weight 0).
+
+    ``normalize="total"`` keeps the paper's balance between the layers' E_l; ``"per_layer"`` divides each
+    E_l by its all-zero value, so that every layer has an equal say whatever its activation scale."""
     config = GatysConfig(content_layer=None, style_layers=tuple(layers), content_weight=0.0, init="noise",
-                         iterations=iterations, seed=seed)
+                         iterations=iterations, seed=seed, normalize=normalize)
     config.validate(encoder)
     objective = GatysObjective(encoder, config, None, style)
     shape = (1, 3, *(size or style.shape[-2:]))

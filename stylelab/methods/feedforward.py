@@ -1,0 +1,194 @@
+"""Feed-forward style transfer: a network trained per style stylises in one forward pass.
+
+* Johnson, Alahi & Fei-Fei, "Perceptual Losses for Real-Time Style Transfer and Super-Resolution"
+  (ECCV 2016): the transform net of ``stylelab.nets.TransformNet`` trained with the perceptual loss
+  (content at relu2_2, Gram style at relu1_2, relu2_2, relu3_3, relu4_3);
+* Ulyanov, Lebedev, Vedaldi & Lempitsky, "Texture Networks" (ICML 2016): the multi-scale generator of
+  ``stylelab.nets.TextureNet``, trained the same way;
+* Ulyanov, Vedaldi & Lempitsky, "Instance Normalization" (2016): the same nets with IN instead of BN;
+* Dumoulin, Shlens & Kudlur (ICLR 2017): ``norm="conditional_instance"`` and several styles (section 3).
+
+    net = train(FeedForwardConfig(styles=("style/la_muse",), steps=2000), encoder).net
+    stylised = net(content)           # (N, 3, H, W) in [0, 1], H and W multiples of 4
+
+Training images come from ``stylelab.datasets`` (offline photographs, or COCO when connected).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .. import assets, images
+from ..datasets import RandomCropDataset, training_photos
+from ..encoders import MultiLayerEncoder
+from ..errors import StylelabError
+from ..nets import NORMS, TextureNet, TransformNet
+from ..perceptual import PerceptualConfig, PerceptualLoss
+from ..training import History, train
+from ..weights import load_state, read_model, save_model
+
+ARCHITECTURES = ("johnson", "ulyanov")
+#: Johnson et al.'s loss layers (VGG-16 names; the offline VGG16-BN encoder has them all).
+JOHNSON_CONTENT_LAYER = "relu2_2"
+JOHNSON_STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+
+
+@dataclass(frozen=True)
+class FeedForwardConfig:
+    """One trained feed-forward net: architecture, styles, data and optimisation (Johnson's defaults)."""
+
+    architecture: str = "johnson"
+    norm: str = "instance"
+    styles: tuple[str, ...] = ("style/la_muse",)  # asset names or image paths; several: CIN
+    image_size: int = 256  # side of the square training crops
+    style_size: int = 256  # short side of each style image when its targets are computed
+    batch_size: int = 4
+    lr: float = 1e-3
+    steps: int = 40000
+    content_layer: str = JOHNSON_CONTENT_LAYER
+    style_layers: tuple[str, ...] = JOHNSON_STYLE_LAYERS
+    content_weight: float = 1.0
+    style_weight: float = 10.0  # β/α with the normalised losses of stylelab.perceptual
+    tv_weight: float = 0.0
+    normalize: str = "total"  # stylelab.perceptual: "total" keeps the paper's balance between layers
+    photos: tuple[str, ...] | None = None  # names in the photo manifest; None: all of them
+    crop_range: tuple[float, float] = (0.5, 1.0)  # crop side as a fraction of the photo's short side
+    max_side: int = 512  # photos are downscaled to this short side once, when loaded
+    seed: int = 0
+
+    def validate(self) -> None:
+        if self.architecture not in ARCHITECTURES:
+            raise StylelabError(f"architecture must be one of {', '.join(ARCHITECTURES)}, not {self.architecture!r}")
+        if self.norm not in NORMS[:3]:
+            raise StylelabError(f"norm must be one of {', '.join(NORMS[:3])}, not {self.norm!r}")
+        if not self.styles:
+            raise StylelabError("give at least one style image")
+        if len(self.styles) > 1 and self.norm != "conditional_instance":
+            raise StylelabError(f"{len(self.styles)} styles need norm='conditional_instance' (one γˢ, βˢ per style)")
+        # the texture net's coarsest scale (1/16) must keep 2 pixels for its reflection padding
+        multiple, smallest = (16, 32) if self.architecture == "ulyanov" else (4, 8)
+        if self.image_size % multiple or self.image_size < smallest:
+            raise StylelabError(f"image_size must be a multiple of {multiple}, at least {smallest}, for the "
+                                f"{self.architecture} net; got {self.image_size}")
+        for name in ("batch_size", "steps", "style_size"):
+            if getattr(self, name) < 1:
+                raise StylelabError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+    def build_net(self) -> nn.Module:
+        self.validate()
+        if self.architecture == "johnson":
+            return TransformNet(norm=self.norm, num_styles=len(self.styles))
+        return TextureNet(norm=self.norm, num_styles=len(self.styles))
+
+    def perceptual(self) -> PerceptualConfig:
+        return PerceptualConfig(content_layer=self.content_layer, style_layers=self.style_layers, style_loss="gram",
+                                content_weight=self.content_weight, style_weight=self.style_weight,
+                                tv_weight=self.tv_weight, normalize=self.normalize)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "FeedForwardConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise StylelabError(f"unknown feed-forward config key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        tuples = {k: tuple(v) for k, v in values.items() if isinstance(v, list)}
+        return cls(**{**values, **tuples})
+
+
+@dataclass
+class TrainedNet:
+    net: nn.Module
+    config: FeedForwardConfig
+    history: History = field(default_factory=dict)
+    recipe: dict = field(default_factory=dict)  # how a loaded net was trained (command, data, time, device)
+
+
+def load_style_images(styles: Sequence[str], short_side: int, device="cpu") -> list[torch.Tensor]:
+    """Each style (an asset name like ``style/la_muse`` or a path) as (1, 3, H, W) at ``short_side``."""
+    out = []
+    for style in styles:
+        source = assets.fetch(style) if style in assets.registry() else style
+        out.append(images.load_image(source, short_side=short_side, device=device))
+    return out
+
+
+def training_dataset(config: FeedForwardConfig) -> RandomCropDataset:
+    return RandomCropDataset(training_photos(config.photos), config.image_size, crop_range=config.crop_range,
+                             max_side=config.max_side, seed=config.seed)
+
+
+def _style_ids(config: FeedForwardConfig, step: int, device) -> torch.Tensor:
+    """Which style each sample of step ``step`` is trained on: a pure function of (seed, step)."""
+    if len(config.styles) == 1:
+        return torch.zeros(config.batch_size, dtype=torch.long, device=device)
+    generator = torch.Generator().manual_seed(config.seed * 1_000_003 + step)
+    return torch.randint(len(config.styles), (config.batch_size,), generator=generator).to(device)
+
+
+def train_net(config: FeedForwardConfig, encoder: MultiLayerEncoder, *, dataset=None, net: nn.Module | None = None,
+              checkpoint: str | Path | None = None, checkpoint_every: int = 200, progress: bool = True,
+              preprocess=None, trainable=None) -> TrainedNet:
+    """Train a feed-forward net with the perceptual loss; resumable from ``checkpoint``.
+
+    ``dataset`` defaults to the offline photographs (``training_dataset``); ``preprocess`` maps each
+    batch before it is fed (the contrast/style normalisation of the IN-vs-BN study); ``trainable``
+    restricts the optimised parameters (CIN: a new style's γ, β only).
+    """
+    config.validate()
+    device = next(encoder.parameters()).device
+    torch.manual_seed(config.seed)
+    net = (net or config.build_net()).to(device)
+    net.train()
+    dataset = dataset if dataset is not None else training_dataset(config)
+    loss = PerceptualLoss(encoder, config.perceptual(), load_style_images(config.styles, config.style_size, device))
+    params = list(trainable if trainable is not None else net.parameters())
+    optimizer = torch.optim.Adam(params, lr=config.lr)
+
+    def step(i: int) -> dict[str, torch.Tensor]:
+        started = time.perf_counter()
+        content = dataset.batch(i, config.batch_size).to(device)
+        if preprocess is not None:
+            content = preprocess(content)
+        ids = _style_ids(config, i, device)
+        optimizer.zero_grad(set_to_none=True)
+        losses = loss(net(content, ids), content, ids)
+        losses["total"].backward()
+        optimizer.step()
+        return {**losses, "step_s": time.perf_counter() - started}  # summed, it is the recipe's wall time
+
+    history = train(step, config.steps, stateful={"net": net, "optimizer": optimizer}, checkpoint=checkpoint,
+                    checkpoint_every=checkpoint_every, progress=progress,
+                    description=f"{config.architecture}/{config.norm}")
+    net.eval()
+    return TrainedNet(net, config, history)
+
+
+def save_net(path, trained: TrainedNet, recipe: dict) -> Path:
+    return save_model(path, trained.net, kind="feedforward", config=trained.config.to_dict(), recipe=recipe)
+
+
+def load_net(path, device="cpu") -> TrainedNet:
+    """A feed-forward net from a model file written by :func:`save_net` (eval mode)."""
+    state, config_dict, recipe = read_model(path, kind="feedforward")
+    config = FeedForwardConfig.from_dict(config_dict)
+    net = load_state(config.build_net(), state, path).to(device).eval()
+    return TrainedNet(net, config, {}, recipe)
+
+
+@torch.no_grad()
+def stylize(net: nn.Module, content: torch.Tensor, style=0) -> torch.Tensor:
+    """One forward pass; the content is padded by reflection to the net's multiple and cropped back."""
+    multiple = 2 ** (net.scales - 1) if isinstance(net, TextureNet) else 4
+    h, w = content.shape[-2:]
+    pad_h, pad_w = (-h) % multiple, (-w) % multiple
+    x = torch.nn.functional.pad(content, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else content
+    return net(x, style)[..., :h, :w]

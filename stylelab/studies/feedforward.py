@@ -1,0 +1,183 @@
+"""Notebook 02's studies (feed-forward transfer: Johnson et al., Ulyanov et al., IN vs BN) as functions.
+
+    run = experiment.start("feedforward", profile=profile, ...)
+    trained = feedforward_study.pretrained(run.cfg.pretrained)          # the committed Johnson net
+    rows, outputs = feedforward_study.unseen_ratios(trained, encoder, contents, style)
+    curves = feedforward_study.in_vs_bn(encoder, FeedForwardConfig(...), normaliser=trained.net)
+
+The methods live in :mod:`stylelab.methods.feedforward` (typed :class:`FeedForwardConfig`); this module
+only runs the notebook's experiments and draws their figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from .. import assets, images
+from ..encoders import MultiLayerEncoder
+from ..methods import feedforward, gatys
+from ..methods.feedforward import FeedForwardConfig, TrainedNet
+from ..perceptual import style_ratio
+from ..weights import pretrained_path
+
+#: AdaIN paper, Figure 1: the three training conditions of the IN-vs-BN comparison.
+CONDITIONS = ("original", "contrast-normalised", "style-normalised")
+
+
+def pretrained(name: str, device="cpu") -> TrainedNet:
+    """A committed net (``stylelab/data/weights.tsv``), verified by its sha256."""
+    return feedforward.load_net(pretrained_path(name), device=device)
+
+
+def content_images(names: Sequence[str], short_side: int, device="cpu") -> list[torch.Tensor]:
+    """AdaIN test photographs (never in the training set), cropped to multiples of 16 (Ulyanov's 4 scales)."""
+    out = []
+    for name in names:
+        image = images.load_image(assets.fetch(f"content/{name}"), short_side=short_side, device=device)
+        out.append(image[..., : image.shape[-2] // 16 * 16, : image.shape[-1] // 16 * 16])
+    return out
+
+
+def unseen_ratios(net: torch.nn.Module, encoder: MultiLayerEncoder, contents: Sequence[torch.Tensor],
+                  style: torch.Tensor, names: Sequence[str]) -> tuple[list[dict], list[torch.Tensor]]:
+    """Stylise each content image in one forward pass; ratio d(output, s) / d(content, s) per image."""
+    rows, outputs = [], []
+    for name, content in zip(names, contents):
+        output = feedforward.stylize(net, content)
+        rows.append({"content": name, "ratio (Johnson net)": round(style_ratio(encoder, output, content, style).item(), 3)})
+        outputs.append(output)
+    return rows, outputs
+
+
+def gatys_ratios(encoder: MultiLayerEncoder, contents: Sequence[torch.Tensor], style: torch.Tensor,
+                 iterations: int, progress: bool = True) -> tuple[list[float], list[torch.Tensor]]:
+    """Gatys et al. on the same pairs and at the same size, with the same measure."""
+    config = gatys.GatysConfig(iterations=iterations)
+    ratios, outputs = [], []
+    for content in contents:
+        result = gatys.stylize(content, style, encoder, config, progress=progress)
+        ratios.append(round(style_ratio(encoder, result.image, content, style).item(), 3))
+        outputs.append(result.image)
+    return ratios, outputs
+
+
+def contrast_normalise(batch: torch.Tensor) -> torch.Tensor:
+    """Each image's channels to mean 0.5 and standard deviation 0.2 (clipped to [0, 1]): the contrast
+    normalisation of the AdaIN paper's Figure 1 (b), kept in the [0, 1] range the nets expect."""
+    mean = batch.mean(dim=(2, 3), keepdim=True)
+    std = batch.std(dim=(2, 3), keepdim=True).clamp_min(1e-3)
+    return (0.5 + 0.2 * (batch - mean) / std).clamp(0, 1)
+
+
+def style_normaliser(net: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Figure 1 (c): every training image first stylised into one *other* style by a trained net."""
+    def normalise(batch: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return net(batch)
+    return normalise
+
+
+def in_vs_bn(encoder: MultiLayerEncoder, config: FeedForwardConfig, normaliser: torch.nn.Module, *,
+             dataset=None, progress: bool = True) -> dict[tuple[str, str], list[float]]:
+    """Style-loss curves of the same net trained with BN and with IN under the three conditions."""
+    preprocess = {"original": None, "contrast-normalised": contrast_normalise,
+                  "style-normalised": style_normaliser(normaliser)}
+    curves = {}
+    for condition in CONDITIONS:
+        for norm in ("batch", "instance"):
+            trained = feedforward.train_net(replace(config, norm=norm), encoder, dataset=dataset,
+                                            preprocess=preprocess[condition], progress=progress)
+            curves[(condition, norm)] = trained.history["style"]
+    return curves
+
+
+def smooth(values: Sequence[float], window: int) -> np.ndarray:
+    window = max(1, min(window, len(values)))
+    return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def in_vs_bn_figure(curves: dict[tuple[str, str], list[float]], window: int = 10):
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), sharey=True)
+    for ax, condition, letter in zip(axes, CONDITIONS, "abc"):
+        for norm, colour in (("batch", "tab:blue"), ("instance", "tab:orange")):
+            values = curves[(condition, norm)]
+            y = smooth(values, window)
+            ax.plot(np.arange(len(y)) + window // 2, y, color=colour, label=f"{norm} norm")
+        ax.set_title(f"({letter}) trained on {condition} images", fontsize=10)
+        ax.set_xlabel("step")
+        ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(f"style loss (normalised, {window}-step mean)")
+    axes[0].legend()
+    fig.tight_layout()
+    return fig
+
+
+def final_gaps(curves: dict[tuple[str, str], list[float]], tail: int = 10) -> list[dict]:
+    """Mean style loss over the last ``tail`` steps, BN / IN, per condition: the figure's numbers."""
+    rows = []
+    for condition in CONDITIONS:
+        bn = float(np.mean(curves[(condition, "batch")][-tail:]))
+        inn = float(np.mean(curves[(condition, "instance")][-tail:]))
+        rows.append({"condition": condition, "BN style loss": round(bn, 4), "IN style loss": round(inn, 4),
+                     "BN / IN": round(bn / inn, 2)})
+    return rows
+
+
+def results_figure(contents: Sequence[torch.Tensor], rows: Sequence[torch.Tensor], row_labels: Sequence[str],
+                   names: Sequence[str], style: torch.Tensor, ratios: Sequence[Sequence[float | None]]):
+    """Content images on top, one row per method below, the style image at the left."""
+    n = len(contents)
+    fig, axes = plt.subplots(1 + len(rows), n + 1, figsize=(2.6 * (n + 1), 2.4 * (1 + len(rows))))
+    axes[0, 0].imshow(images.to_pil(style[0]))
+    axes[0, 0].set_title("style", fontsize=9)
+    for j, (content, name) in enumerate(zip(contents, names)):
+        axes[0, j + 1].imshow(images.to_pil(content[0]))
+        axes[0, j + 1].set_title(f"{name} (never seen)", fontsize=9)
+    for i, (outputs, label, rrow) in enumerate(zip(rows, row_labels, ratios)):
+        axes[i + 1, 0].text(0.5, 0.5, label, ha="center", va="center", fontsize=10, wrap=True)
+        for j, output in enumerate(outputs):
+            if output is None:
+                continue
+            axes[i + 1, j + 1].imshow(images.to_pil(output[0]))
+            if rrow[j] is not None:
+                axes[i + 1, j + 1].set_title(f"ratio {rrow[j]:.2f}", fontsize=9)
+    for ax in axes.flat:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def curve_figure(history: dict[str, list[float]], title: str, window: int = 20):
+    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    for key in ("content", "style", "total"):
+        if key in history:
+            y = smooth(history[key], window)
+            ax.plot(np.arange(len(y)) + window // 2, y, label=key)
+    ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel(f"loss ({window}-step mean)")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def architecture_rows(net: torch.nn.Module) -> list[dict]:
+    """One row per top-level block: type, output channels, parameters."""
+    rows = []
+    for i, block in enumerate(net.body):
+        conv = getattr(block, "conv", None) or block.first.conv
+        kind = type(block).__name__
+        if kind == "ConvBlock":
+            kind += f" {conv.kernel_size[0]}×{conv.kernel_size[0]}" + (f" /{conv.stride[0]}" if conv.stride[0] > 1 else "") \
+                    + (" ×2 up" if block.upsample > 1 else "")
+        rows.append({"#": i, "block": kind, "out channels": conv.out_channels,
+                     "parameters": sum(p.numel() for p in block.parameters())})
+    return rows

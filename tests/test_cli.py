@@ -1,0 +1,56 @@
+"""``python -m stylelab``: train end to end (tiny), resume, one-line errors with exit status 2."""
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from stylelab import cli
+from stylelab.datasets import photo_entries
+from stylelab.methods import feedforward
+
+
+def _photos_installed():
+    try:
+        from stylelab.datasets import training_photos
+
+        training_photos([photo_entries()[0].name, photo_entries()[1].name])
+        return True
+    except Exception:
+        return False
+
+
+@pytest.mark.skipif(not _photos_installed(), reason="training photos not installed (bash scripts/setup.sh)")
+def test_train_writes_a_model_with_its_recipe_and_resumes(tmp_path, mirror, capsys, one_torch_thread):
+    names = [photo_entries()[0].name, photo_entries()[1].name]
+    out = tmp_path / "net.pt"
+    args = ["train", "--method", "johnson", "--style", "style/sketch", "--steps", "3", "--image-size", "16",
+            "--style-size", "32", "--encoder", "random", "--out", str(out), "--checkpoint-every", "2",
+            "--photos", *names]
+    assert cli.main(args) == 0
+    trained = feedforward.load_net(out)
+    assert trained.config.steps == 3 and trained.config.photos == tuple(names)
+    assert trained.recipe["data"]["count"] == 2 and trained.recipe["steps"] == 3
+    assert "python -m stylelab train" in trained.recipe["command"]
+    # run again with more steps: resumes from the checkpoint at step 3
+    assert cli.main(args[:5] + ["--steps", "4"] + args[7:]) == 0
+    assert "3/4" in capsys.readouterr().err or feedforward.load_net(out).config.steps == 4
+
+
+def test_user_errors_are_one_line_with_status_2(tmp_path, mirror):
+    result = subprocess.run([sys.executable, "-m", "stylelab", "train", "--style", str(tmp_path / "missing.jpg"),
+                             "--encoder", "random", "--steps", "1", "--out", str(tmp_path / "x.pt")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    result = subprocess.run([sys.executable, "-m", "stylelab", "train", "--style", "style/sketch", "--method", "cin",
+                             "--encoder", "random", "--out", str(tmp_path / "x.pt"), "--image-size", "30"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "multiple of 4" in result.stderr
+
+
+def test_register_needs_the_pretrained_folder(tmp_path, mirror):
+    assert cli.main(["train", "--style", "style/sketch", "--encoder", "random", "--steps", "1", "--out",
+                     str(tmp_path / "x.pt"), "--register", "x"]) == 2
+    assert not (tmp_path / "x.pt").exists()  # refused before any training

@@ -1,0 +1,114 @@
+"""Feed-forward nets: training falls, resumes exactly, saves with its config, refuses bad files."""
+
+import pytest
+import torch
+from PIL import Image
+
+from stylelab.datasets import RandomCropDataset
+from stylelab.encoders import build_encoder
+from stylelab.errors import StylelabError
+from stylelab.methods import feedforward
+from stylelab.methods.feedforward import FeedForwardConfig
+from stylelab.weights import read_model, save_model
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return build_encoder("random", seed=0, last_layer="relu4_3")
+
+
+@pytest.fixture
+def photos(tmp_path):
+    paths = []
+    for i in range(3):
+        generator = torch.Generator().manual_seed(i)
+        array = (torch.rand(48, 64, 3, generator=generator) * 255).to(torch.uint8).numpy()
+        paths.append(tmp_path / f"photo{i}.png")
+        Image.fromarray(array).save(paths[-1])
+    return paths
+
+
+@pytest.fixture
+def style(tmp_path):
+    path = tmp_path / "style.png"
+    Image.fromarray((torch.rand(40, 40, 3) * 255).to(torch.uint8).numpy()).save(path)
+    return str(path)
+
+
+def _config(style, **kw):
+    values = dict(styles=(style,), image_size=16, style_size=32, batch_size=2, steps=6, lr=1e-2)
+    values.update(kw)
+    return FeedForwardConfig(**values)
+
+
+def _run(config, encoder, photos, **kw):
+    dataset = RandomCropDataset(photos, config.image_size, max_side=64, seed=config.seed)
+    return feedforward.train_net(config, encoder, dataset=dataset, progress=False, **kw)
+
+
+def test_style_loss_falls(encoder, photos, style, one_torch_thread):
+    trained = _run(_config(style, steps=30, style_weight=10.0), encoder, photos)
+    loss = trained.history["style"]
+    assert sum(loss[-5:]) / 5 < 0.7 * sum(loss[:5]) / 5
+
+
+def test_interrupted_training_resumes_to_the_same_state(encoder, photos, style, tmp_path, one_torch_thread):
+    config = _config(style)
+    straight = _run(config, encoder, photos)
+    checkpoint = tmp_path / "run.ckpt"
+    _run(_config(style, steps=3), encoder, photos, checkpoint=checkpoint, checkpoint_every=3)
+    resumed = _run(config, encoder, photos, checkpoint=checkpoint, checkpoint_every=3)
+    assert resumed.history["total"] == pytest.approx(straight.history["total"], rel=1e-5)
+    for (name, a), b in zip(straight.net.state_dict().items(), resumed.net.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-6), name
+
+
+@pytest.mark.parametrize("architecture,norm", [("johnson", "batch"), ("ulyanov", "instance")])
+def test_saved_net_reloads_from_its_file_alone(encoder, photos, style, tmp_path, architecture, norm, one_torch_thread):
+    size = 32 if architecture == "ulyanov" else 16
+    trained = _run(_config(style, architecture=architecture, norm=norm, steps=2, image_size=size), encoder, photos)
+    path = feedforward.save_net(tmp_path / "net.pt", trained, {"note": "test"})
+    loaded = feedforward.load_net(path)
+    assert loaded.config == trained.config
+    x = torch.rand(1, 3, 32, 32)
+    torch.manual_seed(0)
+    expected = trained.net.half().float()(x) if architecture == "johnson" else None
+    if expected is not None:  # fp16 weights: the reloaded net equals the fp16-rounded one
+        assert torch.allclose(loaded.net(x), expected, atol=1e-5)
+    assert (tmp_path / "net.pt.json").is_file()
+
+
+def test_weights_file_with_a_wrong_key_or_shape_is_a_one_line_error(tmp_path, style):
+    config = _config(style)
+    net = config.build_net()
+    save_model(tmp_path / "ok.pt", net, kind="feedforward", config=config.to_dict(), recipe={})
+    state, cfg, _ = read_model(tmp_path / "ok.pt")
+    key = next(iter(state))
+    renamed = {("renamed." + k if k == key else k): v for k, v in state.items()}
+    torch.save({"format": "stylelab-model/1", "kind": "feedforward", "config": cfg, "state": renamed}, tmp_path / "key.pt")
+    with pytest.raises(StylelabError, match=f"missing key '{key}'"):
+        feedforward.load_net(tmp_path / "key.pt")
+    reshaped = dict(state, **{key: torch.zeros(2, 2)})
+    torch.save({"format": "stylelab-model/1", "kind": "feedforward", "config": cfg, "state": reshaped}, tmp_path / "shape.pt")
+    with pytest.raises(StylelabError, match=f"'{key}' has shape \\(2, 2\\)"):
+        feedforward.load_net(tmp_path / "shape.pt")
+    torch.save({"just": torch.zeros(1)}, tmp_path / "other.pt")
+    with pytest.raises(StylelabError, match="not a stylelab model file"):
+        feedforward.load_net(tmp_path / "other.pt")
+    with pytest.raises(StylelabError, match="unknown feed-forward config key"):
+        FeedForwardConfig.from_dict({**cfg, "style_wieght": 3})
+
+
+def test_config_errors(style):
+    with pytest.raises(StylelabError, match="need norm='conditional_instance'"):
+        FeedForwardConfig(styles=(style, style)).validate()
+    with pytest.raises(StylelabError, match="multiple of 16"):
+        FeedForwardConfig(architecture="ulyanov", image_size=40).validate()
+    with pytest.raises(StylelabError, match="architecture must be"):
+        FeedForwardConfig(architecture="gan").validate()
+
+
+def test_stylize_pads_to_the_nets_multiple(style):
+    net = _config(style).build_net().eval()
+    out = feedforward.stylize(net, torch.rand(1, 3, 30, 45))
+    assert out.shape == (1, 3, 30, 45)

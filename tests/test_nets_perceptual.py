@@ -1,0 +1,125 @@
+"""Transform-net blocks and the shared perceptual loss."""
+
+import pytest
+import torch
+
+from stylelab import losses, nets
+from stylelab.encoders import build_encoder
+from stylelab.errors import StylelabError
+from stylelab.perceptual import PerceptualConfig, PerceptualLoss, style_ratio, style_statistics_distance
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return build_encoder("random", seed=0, last_layer="relu4_3")
+
+
+@pytest.mark.parametrize("norm", ["batch", "instance", "conditional_instance"])
+def test_block_and_net_shapes_for_each_norm(norm):
+    x = torch.rand(2, 3, 32, 48)
+    styles = 3 if norm == "conditional_instance" else 1
+    style = torch.tensor([0, 2]) if norm == "conditional_instance" else None
+    assert nets.ConvBlock(3, 8, 3, 2, norm=norm, num_styles=styles)(x, style).shape == (2, 8, 16, 24)
+    assert nets.ConvBlock(3, 8, 3, upsample=2, norm=norm, num_styles=styles)(x, style).shape == (2, 8, 64, 96)
+    assert nets.ResidualBlock(3, norm=norm, num_styles=styles)(x, style).shape == x.shape
+    out = nets.TransformNet(norm=norm, num_styles=styles)(x, style)
+    assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
+    out = nets.TextureNet(norm=norm, num_styles=styles, scales=3)(x, style)
+    assert out.shape == x.shape
+
+
+def test_johnson_net_has_the_supplementarys_size():
+    # c9s1-32, d64, d128, R128 ×5, u64, u32, c9s1-3 with IN: 1.68 M parameters
+    assert nets.count_parameters(nets.TransformNet("instance")) == 1_679_235
+
+
+def test_instance_norm_net_ignores_input_contrast():
+    """IN normalises each image's statistics: a contrast/brightness change of the input (before the first
+    conv, a per-channel affine map survives as an affine map of the features) leaves the output unchanged."""
+    torch.manual_seed(0)
+    net = nets.TransformNet("instance").eval()
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        a, b = net(x), net(0.3 * x + 0.2)
+    assert torch.allclose(a, b, atol=1e-4)
+    assert not torch.allclose(a, torch.rand_like(a), atol=1e-2)  # and the output is not a constant
+
+
+def test_wrong_inputs_are_one_line_errors():
+    with pytest.raises(StylelabError, match="multiples of 4"):
+        nets.TransformNet()(torch.rand(1, 3, 30, 32))
+    with pytest.raises(StylelabError, match="RGB images"):
+        nets.TransformNet()(torch.rand(3, 32, 32))
+    with pytest.raises(StylelabError, match="needs a style id"):
+        nets.TransformNet("conditional_instance", num_styles=2)(torch.rand(1, 3, 32, 32))
+    with pytest.raises(StylelabError, match="norm must be one of"):
+        nets.Norm("layer", 4)
+
+
+def test_perceptual_gram_style_equals_E_l_by_style_id(encoder):
+    torch.manual_seed(0)
+    styles = [torch.rand(1, 3, 40, 40), torch.rand(1, 3, 48, 32)]
+    layers = ("relu1_1", "relu2_1")
+    cfg = PerceptualConfig(content_layer=None, style_layers=layers, normalize="none", style_weight=1.0)
+    loss = PerceptualLoss(encoder, cfg, styles)
+    x = torch.rand(2, 3, 32, 32)
+    got = loss(x, style_ids=[1, 0])["style"]
+    expected = 0.0
+    for i, s in enumerate([styles[1], styles[0]]):  # sample 0 has style id 1, sample 1 style id 0
+        fx, fs = encoder(x[i:i + 1], layers), encoder(s, layers)
+        expected += sum(0.5 * losses.gram_layer_loss(fx[l], losses.gram_matrix(fs[l]), fs[l].shape[2] * fs[l].shape[3])
+                        for l in layers)
+    assert got.item() == pytest.approx(expected.item() / 2, rel=1e-4)
+
+
+def test_per_layer_normalisation_makes_every_layer_start_at_one(encoder):
+    style = torch.rand(1, 3, 32, 32)
+    cfg = PerceptualConfig(content_layer=None, style_layers=("relu1_1", "relu3_1"), normalize="per_layer",
+                           style_weight=1.0)
+    loss = PerceptualLoss(encoder, cfg, [style])
+    zeros = {k: torch.zeros(1, v.shape[1], 8, 8) for k, v in encoder(style, cfg.style_layers).items()}
+    per_layer = loss._layer_losses(zeros, loss._targets_for(torch.tensor([0]))) / loss.style_scales[:1]
+    assert torch.allclose(per_layer, torch.ones(1, 2))
+    # "total" keeps the raw ratio between the layers
+    total = PerceptualLoss(encoder, PerceptualConfig(content_layer=None, style_layers=cfg.style_layers,
+                                                     normalize="total"), [style])
+    assert total.style_scales[0, 0] == total.style_scales[0, 1]
+
+
+def test_mean_std_style_and_content_terms(encoder):
+    torch.manual_seed(1)
+    style, content, x = torch.rand(1, 3, 32, 32), torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
+    layers = ("relu1_1", "relu2_1")
+    cfg = PerceptualConfig(content_layer="relu2_1", style_layers=layers, style_loss="mean_std", normalize="none",
+                           layer_weights={k: 1.0 for k in layers}, style_weight=2.0, content_weight=3.0)
+    out = PerceptualLoss(encoder, cfg)(x, content, style_images=style.expand(2, -1, -1, -1))
+    fx = encoder(x, layers)
+    fs = {k: v.expand(2, -1, -1, -1) for k, v in encoder(style, layers).items()}
+    assert out["style"].item() == pytest.approx(losses.mean_std_style_loss(fx, fs).item(), rel=1e-4)
+    fc = encoder(content, ["relu2_1"])["relu2_1"]
+    assert out["content"].item() == pytest.approx(losses.content_loss(fx["relu2_1"], fc).item(), rel=1e-5)
+    assert out["total"].item() == pytest.approx(3 * out["content"].item() + 2 * out["style"].item(), rel=1e-5)
+
+
+def test_perceptual_errors(encoder):
+    loss = PerceptualLoss(encoder, PerceptualConfig(content_layer=None, style_layers=("relu1_1",)),
+                          [torch.rand(1, 3, 16, 16)])
+    with pytest.raises(StylelabError, match="style id out of range"):
+        loss(torch.rand(1, 3, 16, 16), style_ids=3)
+    with pytest.raises(StylelabError, match="one style id per image"):
+        loss(torch.rand(3, 3, 16, 16), style_ids=[0, 0])
+    with pytest.raises(StylelabError, match="normalize must be one of"):
+        PerceptualLoss(encoder, PerceptualConfig(normalize="yes"))
+    with pytest.raises(StylelabError, match="has no layer"):
+        PerceptualLoss(encoder, PerceptualConfig(content_layer="relu9_9"))
+
+
+def test_style_statistics_distance_by_hand(encoder):
+    torch.manual_seed(2)
+    x, s = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+    fx, fs = encoder(x, ["relu1_1"])["relu1_1"], encoder(s, ["relu1_1"])["relu1_1"]
+    by_hand = ((fx.mean((2, 3)) - fs.mean((2, 3))).norm()
+               + (fx.var((2, 3), unbiased=False).add(1e-5).sqrt() - fs.var((2, 3), unbiased=False).add(1e-5).sqrt()).norm())
+    assert style_statistics_distance(encoder, x, s, ["relu1_1"]).item() == pytest.approx(by_hand.item(), rel=1e-4)
+    assert style_ratio(encoder, s, x, s).item() == pytest.approx(0.0, abs=1e-6)
+    assert style_ratio(encoder, x, x, s).item() == pytest.approx(1.0)
