@@ -36,6 +36,7 @@ from .errors import StylelabError
 
 PHOTOS_MANIFEST = Path(__file__).parent / "data" / "photos.tsv"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+CACHE_LIMIT = 2000  # image sets up to this size are decoded once and kept in memory
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,7 @@ class RandomCropDataset(Dataset):
         max_side: int = 512,
         seed: int = 0,
         length: int | None = None,
+        cache: bool | None = None,
     ):
         low, high = crop_range
         if not paths:
@@ -224,31 +226,38 @@ class RandomCropDataset(Dataset):
         self.paths = [Path(p) for p in paths]
         self.size, self.crop_range, self.max_side, self.seed = size, (low, high), max_side, seed
         self.length = length
-        loaded: dict[Path, torch.Tensor] = {}
-        for p in self.paths:  # eagerly, so a bad file fails here, naming itself, not mid-training
-            if p not in loaded:
-                loaded[p] = _load(p, max_side)
-        self.images = [loaded[p] for p in self.paths]
+        # cache=None: keep the decoded images in memory for photo sets (tens of images), decode on
+        # demand for COCO-sized folders (82,783 images would need ~65 GB at 512 px)
+        self.cache = len(self.paths) <= CACHE_LIMIT if cache is None else cache
+        if self.cache:
+            loaded: dict[Path, torch.Tensor] = {}
+            for p in self.paths:  # eagerly, so a bad file fails here, naming itself, not mid-training
+                if p not in loaded:
+                    loaded[p] = _load(p, max_side)
+            self.images = [loaded[p] for p in self.paths]
         self._permutations: dict[int, torch.Tensor] = {}
 
+    def _image(self, index: int) -> torch.Tensor:
+        return self.images[index] if self.cache else _load(self.paths[index], self.max_side)
+
     def __len__(self) -> int:
-        return self.length if self.length is not None else len(self.images)
+        return self.length if self.length is not None else len(self.paths)
 
     def _permutation(self, epoch: int) -> torch.Tensor:
         if epoch not in self._permutations:
             g = torch.Generator().manual_seed(_seed(self.seed, "epoch", epoch))
-            self._permutations[epoch] = torch.randperm(len(self.images), generator=g)
+            self._permutations[epoch] = torch.randperm(len(self.paths), generator=g)
         return self._permutations[epoch]
 
     def image_index(self, i: int) -> int:
         """Which image item ``i`` crops (every image once per block of ``len(images)`` items)."""
-        epoch, k = divmod(i, len(self.images))
+        epoch, k = divmod(i, len(self.paths))
         return int(self._permutation(epoch)[k])
 
     def item(self, i: int) -> torch.Tensor:
         """Item ``i`` for any ``i >= 0``; ``self[i]`` is the same, bounded by ``len()``."""
         g = torch.Generator().manual_seed(_seed(self.seed, "item", i))
-        image = self.images[self.image_index(i)]
+        image = self._image(self.image_index(i))
         height, width = image.shape[-2:]
         low, high = self.crop_range
         fraction = low + (high - low) * torch.rand((), generator=g).item()

@@ -161,3 +161,19 @@ def test_manifest_keeps_the_adain_test_images_out():
     entries = datasets.photo_entries()
     assert len({e.name for e in entries}) == len(entries) >= 48
     assert not adain & {e.sha256 for e in entries}
+
+
+def test_uncached_dataset_gives_the_same_items_as_the_cached_one(tmp_path):
+    from PIL import Image
+
+    from stylelab.datasets import RandomCropDataset
+
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"{i}.png")
+        Image.fromarray((torch.rand(40, 50, 3, generator=torch.Generator().manual_seed(i)) * 255)
+                        .to(torch.uint8).numpy()).save(paths[-1])
+    cached = RandomCropDataset(paths, 16, max_side=32, seed=4)
+    lazy = RandomCropDataset(paths, 16, max_side=32, seed=4, cache=False)
+    assert cached.cache and not lazy.cache
+    assert torch.equal(cached.batch(5, 3), lazy.batch(5, 3))

@@ -112,3 +112,26 @@ def test_stylize_pads_to_the_nets_multiple(style):
     net = _config(style).build_net().eval()
     out = feedforward.stylize(net, torch.rand(1, 3, 30, 45))
     assert out.shape == (1, 3, 30, 45)
+
+
+def test_contrast_normalisation_sets_each_images_channel_statistics():
+    from stylelab.studies.feedforward import contrast_normalise
+
+    batch = torch.rand(3, 3, 32, 32) * torch.tensor([0.1, 0.5, 1.0]).view(3, 1, 1, 1)
+    out = contrast_normalise(batch)
+    assert torch.allclose(out.mean((2, 3)), torch.full((3, 3), 0.5), atol=0.02)
+    assert torch.allclose(out.std((2, 3)), torch.full((3, 3), 0.2), atol=0.02)
+
+
+def test_in_vs_bn_trains_both_norms_under_three_conditions(encoder, photos, style, one_torch_thread):
+    from stylelab.studies import feedforward as study
+
+    config = _config(style, steps=2)
+    dataset = RandomCropDataset(photos, config.image_size, max_side=64)
+    normaliser = config.build_net().eval()
+    curves = study.in_vs_bn(encoder, config, normaliser, dataset=dataset, progress=False)
+    assert set(curves) == {(c, n) for c in study.CONDITIONS for n in ("batch", "instance")}
+    assert all(len(v) == 2 for v in curves.values())
+    rows = study.final_gaps(curves, tail=2)
+    assert [r["condition"] for r in rows] == list(study.CONDITIONS)
+    assert rows[0]["BN / IN"] == pytest.approx(rows[0]["BN style loss"] / rows[0]["IN style loss"], rel=0.01)
