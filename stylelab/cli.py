@@ -129,14 +129,19 @@ def main(argv: list[str] | None = None) -> int:
         from .bench import main as bench_main
         return bench_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m stylelab", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,reproduce,bench}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,stylize,reproduce,bench}")
     _train_parser(sub)
+    from . import stylize
+
+    stylize.add_parser(sub)
     sub.add_parser("reproduce", help="run the notebooks through papermill (see python -m stylelab reproduce -h)")
     sub.add_parser("bench", help="time the methods (see python -m stylelab bench -h)")
     args = parser.parse_args(argv)
     try:
         if args.command == "train":
             return train_command(args)
+        if args.command == "stylize":
+            return stylize.run(args)
     except StylelabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return USER_ERROR

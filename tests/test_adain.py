@@ -1,0 +1,289 @@
+"""AdaIN: the paper's functions, the loss by hand, the port's published format reproduced, training
+that falls and resumes, and Chen & Schmidt's style swap."""
+
+import pytest
+import torch
+import torch.nn as nn
+from PIL import Image
+
+from stylelab import assets
+from stylelab.datasets import RandomCropDataset
+from stylelab.encoders import build_encoder
+from stylelab.errors import StylelabError
+from stylelab.methods import adain, style_swap
+from stylelab.methods.adain import AdaINConfig
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return build_encoder("random", seed=0, last_layer="relu4_1")
+
+
+@pytest.fixture(autouse=True)
+def _one_thread(one_torch_thread):
+    yield
+
+
+def _model(encoder, seed=0):
+    torch.manual_seed(seed)
+    return adain.AdaINModel(encoder, adain.build_decoder().eval())
+
+
+# --- the port's reference (naoto0804/pytorch-AdaIN net.py, function.py, test.py), copied as it is ---
+
+def port_decoder():
+    return nn.Sequential(
+        nn.ReflectionPad2d((1, 1, 1, 1)), nn.Conv2d(512, 256, (3, 3)), nn.ReLU(),
+        nn.UpsamplingNearest2d(scale_factor=2),
+        nn.ReflectionPad2d((1, 1, 1, 1)), nn.Conv2d(256, 256, (3, 3)), nn.ReLU(),
+        nn.ReflectionPad2d((1, 1, 1, 1)), nn.Conv2d(256, 256, (3, 3)), nn.ReLU(),
+        nn.ReflectionPad2d((1, 1, 1, 1)), nn.Conv2d(256, 256, (3, 3)), nn.ReLU(),
+        nn.ReflectionPad2d((1, 1, 1, 1)), nn.Conv2d(256, 128, (3, 3)), nn.ReLU(),
+        nn.UpsamplingNearest2d(scale_factor=2),
+        nn.ReflectionPad2d((1, 1, 1, 1)), nn.Conv2d(128, 128, (3, 3)), nn.ReLU(),
+        nn.ReflectionPad2d((1, 1, 1, 1)), nn.Conv2d(128, 64, (3, 3)), nn.ReLU(),
+        nn.UpsamplingNearest2d(scale_factor=2),
+        nn.ReflectionPad2d((1, 1, 1, 1)), nn.Conv2d(64, 64, (3, 3)), nn.ReLU(),
+        nn.ReflectionPad2d((1, 1, 1, 1)), nn.Conv2d(64, 3, (3, 3)),
+    )
+
+
+def port_vgg():
+    pad = lambda: nn.ReflectionPad2d((1, 1, 1, 1))  # noqa: E731
+    pool = lambda: nn.MaxPool2d((2, 2), (2, 2), (0, 0), ceil_mode=True)  # noqa: E731
+    return nn.Sequential(
+        nn.Conv2d(3, 3, (1, 1)),
+        pad(), nn.Conv2d(3, 64, (3, 3)), nn.ReLU(),  # relu1-1
+        pad(), nn.Conv2d(64, 64, (3, 3)), nn.ReLU(),  # relu1-2
+        pool(),
+        pad(), nn.Conv2d(64, 128, (3, 3)), nn.ReLU(),  # relu2-1
+        pad(), nn.Conv2d(128, 128, (3, 3)), nn.ReLU(),  # relu2-2
+        pool(),
+        pad(), nn.Conv2d(128, 256, (3, 3)), nn.ReLU(),  # relu3-1
+        pad(), nn.Conv2d(256, 256, (3, 3)), nn.ReLU(),  # relu3-2
+        pad(), nn.Conv2d(256, 256, (3, 3)), nn.ReLU(),  # relu3-3
+        pad(), nn.Conv2d(256, 256, (3, 3)), nn.ReLU(),  # relu3-4
+        pool(),
+        pad(), nn.Conv2d(256, 512, (3, 3)), nn.ReLU(),  # relu4-1, this is the last layer used
+        pad(), nn.Conv2d(512, 512, (3, 3)), nn.ReLU(),  # relu4-2
+        pad(), nn.Conv2d(512, 512, (3, 3)), nn.ReLU(),  # relu4-3
+        pad(), nn.Conv2d(512, 512, (3, 3)), nn.ReLU(),  # relu4-4
+        pool(),
+        pad(), nn.Conv2d(512, 512, (3, 3)), nn.ReLU(),  # relu5-1
+        pad(), nn.Conv2d(512, 512, (3, 3)), nn.ReLU(),  # relu5-2
+        pad(), nn.Conv2d(512, 512, (3, 3)), nn.ReLU(),  # relu5-3
+        pad(), nn.Conv2d(512, 512, (3, 3)), nn.ReLU(),  # relu5-4
+    )
+
+
+def calc_mean_std(feat, eps=1e-5):
+    N, C = feat.size()[:2]
+    feat_var = feat.view(N, C, -1).var(dim=2) + eps
+    return feat.view(N, C, -1).mean(dim=2).view(N, C, 1, 1), feat_var.sqrt().view(N, C, 1, 1)
+
+
+def adaptive_instance_normalization(content_feat, style_feat):
+    size = content_feat.size()
+    style_mean, style_std = calc_mean_std(style_feat)
+    content_mean, content_std = calc_mean_std(content_feat)
+    normalized_feat = (content_feat - content_mean.expand(size)) / content_std.expand(size)
+    return normalized_feat * style_std.expand(size) + style_mean.expand(size)
+
+
+def port_style_transfer(vgg, decoder, content, style, alpha=1.0):
+    content_f = vgg(content)
+    style_f = vgg(style)
+    feat = adaptive_instance_normalization(content_f, style_f)
+    feat = feat * alpha + content_f * (1 - alpha)
+    return decoder(feat)
+
+
+def _random_port_files(tmp_path):
+    torch.manual_seed(0)
+    vgg, decoder = port_vgg(), port_decoder()
+    for module in list(vgg) + list(decoder):
+        if isinstance(module, nn.Conv2d):  # unit-gain weights, so activations stay O(1) down to relu4_1
+            nn.init.kaiming_normal_(module.weight)
+            nn.init.uniform_(module.bias, -0.1, 0.1)
+    torch.save(vgg.state_dict(), tmp_path / "vgg_normalised.pth")
+    torch.save(decoder.state_dict(), tmp_path / "decoder.pth")
+    return vgg, decoder
+
+
+# --- tests -----------------------------------------------------------------------------------
+
+def test_adain_output_carries_the_style_statistics():
+    x, y = torch.randn(2, 8, 6, 7) * 3 + 1, torch.randn(2, 8, 5, 9) * 0.5 - 2
+    mean, std = adain.statistics(adain.adain(x, y))
+    style_mean, style_std = adain.statistics(y)
+    assert torch.allclose(mean, style_mean, atol=1e-5) and torch.allclose(std, style_std, atol=1e-4)
+
+
+def test_alpha_zero_decodes_the_content_features(encoder):
+    model = _model(encoder)
+    content, style = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 40, 40)
+    with torch.no_grad():
+        assert torch.allclose(model(content, style, alpha=0.0), model.decoder(model.encode(content)), atol=1e-6)
+        half = model(content, style, alpha=0.5)
+        t = adain.adain(model.encode(content), model.encode(style))
+        assert torch.allclose(half, model.decoder(0.5 * t + 0.5 * model.encode(content)), atol=1e-6)
+    with pytest.raises(StylelabError, match="alpha"):
+        model(content, style, alpha=1.5)
+
+
+def test_training_loss_equals_a_hand_computation(encoder):
+    torch.manual_seed(1)
+    decoder = adain.build_decoder()
+    content, style = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
+    got = adain.losses(encoder, decoder, content, style, style_weight=0.7)
+
+    def stats(x):  # μ and σ over H, W with the biased variance + ε
+        mean = x.mean(dim=(2, 3))
+        return mean, ((x - mean[..., None, None]).pow(2).mean(dim=(2, 3)) + 1e-5).sqrt()
+
+    layers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1"]
+    fc, fs = encoder(content, ["relu4_1"])["relu4_1"], encoder(style, layers)
+    (mc, sc), (ms, ss) = stats(fc), stats(fs["relu4_1"])
+    t = ss[..., None, None] * (fc - mc[..., None, None]) / sc[..., None, None] + ms[..., None, None]
+    fg = encoder(decoder(t), layers)
+    l_c = (fg["relu4_1"] - t).pow(2).mean()
+    l_s = sum((stats(fg[k])[0] - stats(fs[k])[0]).pow(2).mean() + (stats(fg[k])[1] - stats(fs[k])[1]).pow(2).mean()
+              for k in layers)
+    assert torch.allclose(got["content"], l_c, rtol=1e-4)
+    assert torch.allclose(got["style"], l_s, rtol=1e-4)
+    assert torch.allclose(got["total"], l_c + 0.7 * l_s, rtol=1e-4)
+
+
+def test_published_format_reproduces_the_port_pipeline(tmp_path):
+    vgg, decoder = _random_port_files(tmp_path)
+    model = adain.load_pretrained(tmp_path / "vgg_normalised.pth", tmp_path / "decoder.pth")
+    vgg = nn.Sequential(*list(vgg.children())[:31]).eval()  # as the port's test.py
+    generator = torch.Generator().manual_seed(3)
+    content, style = torch.rand(1, 3, 20, 28, generator=generator), torch.rand(1, 3, 64, 56, generator=generator)
+    with torch.no_grad():
+        for alpha in (1.0, 0.6):
+            expected = port_style_transfer(vgg, decoder.eval(), content, style, alpha)
+            got = model(content, style, alpha=alpha)
+            assert got.shape == expected.shape
+            assert (got - expected).abs().max() <= 1e-4, alpha
+        assert expected.abs().max() > 1e-2  # the comparison is not between two near-zero outputs
+
+
+def test_wrong_published_file_names_the_key(tmp_path):
+    _random_port_files(tmp_path)
+    state = torch.load(tmp_path / "decoder.pth", weights_only=True)
+    del state["5.weight"]
+    torch.save(state, tmp_path / "bad_decoder.pth")
+    with pytest.raises(StylelabError, match="missing key '5.weight'"):
+        adain.load_pretrained(tmp_path / "vgg_normalised.pth", tmp_path / "bad_decoder.pth")
+    vgg_state = torch.load(tmp_path / "vgg_normalised.pth", weights_only=True)
+    vgg_state["0.weight"] = torch.zeros(3, 3, 3, 3)
+    torch.save(vgg_state, tmp_path / "bad_vgg.pth")
+    with pytest.raises(StylelabError, match=r"'0.weight' has shape \(3, 3, 3, 3\)"):
+        adain.load_pretrained(tmp_path / "bad_vgg.pth", tmp_path / "decoder.pth")
+
+
+def test_published_files_are_registered_with_their_hashes():
+    for name in (adain.PORT_VGG_ASSET, adain.PORT_DECODER_ASSET):
+        asset = assets.get(name)
+        assert asset.url.startswith("https://github.com/naoto0804/pytorch-AdaIN/releases/download/v0.0.0/")
+        assert len(asset.sha256) == 64
+
+
+def test_interpolation_weights_are_validated(encoder):
+    assert adain.check_weights([0.25, 0.75], 2) == [0.25, 0.75]
+    for weights, message in (([1.0], "one interpolation weight per style"), ([1.5, -0.5], "non-negative"),
+                             ([0.5, 0.6], "sum to one")):
+        with pytest.raises(StylelabError, match=message):
+            adain.check_weights(weights, 2)
+    a, b = torch.randn(1, 4, 3, 3), torch.randn(1, 4, 3, 3)
+    assert torch.allclose(adain.interpolate([a, b], [0.25, 0.75]), 0.25 * a + 0.75 * b)
+    model = _model(encoder)
+    content, styles = torch.rand(1, 3, 32, 32), [torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)]
+    with pytest.raises(StylelabError, match="need interpolation weights"):
+        adain.stylize(model, content, styles)
+    with pytest.raises(StylelabError, match="sum to one"):
+        adain.stylize(model, content, styles, weights=[0.5, 0.2])
+    # weights (1, 0) are the first style alone
+    assert torch.allclose(adain.stylize(model, content, styles, weights=[1.0, 0.0]),
+                          adain.stylize(model, content, styles[0]), atol=1e-6)
+
+
+def test_spatial_control_and_colour_preservation_run(encoder):
+    model = _model(encoder)
+    content, styles = torch.rand(1, 3, 30, 34), [torch.rand(1, 3, 32, 32), torch.rand(1, 3, 40, 40)]
+    mask = torch.zeros(1, 1, 30, 34)
+    mask[..., :17] = 1
+    assert adain.stylize(model, content, styles, mask=mask).shape == content.shape
+    with pytest.raises(StylelabError, match="exactly two styles"):
+        adain.spatial_adain(torch.rand(1, 4, 4, 4), [torch.rand(1, 4, 4, 4)], mask)
+    for mode in adain.COLOR_MODES:
+        out = adain.stylize(model, content, styles[0], preserve_color=mode)
+        assert out.shape == content.shape and 0 <= out.min() and out.max() <= 1
+    matched = adain.match_color(styles[0] * 0.5, content)  # takes the content's colour mean
+    assert torch.allclose(matched.mean((2, 3)), content.mean((2, 3)), atol=2e-2)
+
+
+def test_held_out_styles_are_registered_and_not_trained_on(mirror):
+    assert set(adain.HELD_OUT_STYLES) <= set(assets.names("style"))
+    assert not set(adain.HELD_OUT_STYLES) & set(adain.training_styles())
+    assert len(adain.training_styles()) == len(assets.names("style")) - len(adain.HELD_OUT_STYLES)
+
+
+def test_style_swap_with_the_content_as_style_returns_the_content_features(encoder, monkeypatch):
+    content = torch.rand(1, 3, 32, 40, generator=torch.Generator().manual_seed(0))
+    features = encoder(content, ["relu3_1"])["relu3_1"]
+    swapped = style_swap.style_swap(features, features)
+    assert torch.allclose(swapped, features, atol=1e-5)  # every patch finds itself
+    monkeypatch.setattr(style_swap, "CHUNK_ELEMENTS", 97)  # the blockwise argmax gives the same
+    assert torch.allclose(style_swap.style_swap(features, features), features, atol=1e-5)
+    result = style_swap.stylize(content, torch.rand(1, 3, 32, 32), encoder, style_swap.StyleSwapConfig(iterations=3))
+    assert result.image.shape == content.shape and result.history["total"][-1] <= result.history["total"][0]
+
+
+# --- training --------------------------------------------------------------------------------
+
+@pytest.fixture
+def data(tmp_path):
+    def images(prefix, count, seed):
+        paths = []
+        for i in range(count):
+            g = torch.Generator().manual_seed(seed + i)
+            array = (torch.rand(40, 48, 3, generator=g) * 255).to(torch.uint8).numpy()
+            paths.append(tmp_path / f"{prefix}{i}.png")
+            Image.fromarray(array).save(paths[-1])
+        return paths
+
+    content = RandomCropDataset(images("photo", 2, 0), 16, max_side=48, seed=0)
+    style = RandomCropDataset(images("style", 2, 10), 16, max_side=48, seed=1)
+    return content, style
+
+
+def _config(**kw):
+    return AdaINConfig(**{**dict(styles=("unused",), image_size=16, batch_size=2, steps=4, lr=1e-3), **kw})
+
+
+def test_short_training_lowers_the_loss(encoder, data):
+    trained = adain.train_decoder(_config(steps=25), encoder, data=data, progress=False)
+    total = trained.history["total"]
+    assert sum(total[-5:]) / 5 < 0.8 * sum(total[:5]) / 5
+    assert trained.config.encoder == "random" and trained.config.style_weight == adain.STYLE_WEIGHTS["random"]
+
+
+def test_training_resumes_exactly_and_the_decoder_reloads(encoder, data, tmp_path):
+    straight = adain.train_decoder(_config(), encoder, data=data, progress=False)
+    checkpoint = tmp_path / "run.ckpt"
+    adain.train_decoder(_config(steps=2), encoder, data=data, progress=False, checkpoint=checkpoint, checkpoint_every=2)
+    resumed = adain.train_decoder(_config(), encoder, data=data, progress=False, checkpoint=checkpoint, checkpoint_every=2)
+    assert resumed.history["total"] == pytest.approx(straight.history["total"], rel=1e-5)
+    for (name, a), b in zip(straight.decoder.state_dict().items(), resumed.decoder.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-6), name
+    path = adain.save_decoder(tmp_path / "decoder.pt", straight, {"note": "test"})
+    loaded = adain.load_decoder(path, encoder=encoder)
+    assert loaded.config == straight.config
+    content, style = torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16)
+    with torch.no_grad():
+        expected = adain.AdaINModel(encoder, straight.decoder.half().float())(content, style)
+        assert torch.allclose(loaded.model(content, style), expected, atol=1e-5)
+    with pytest.raises(StylelabError, match="trained against encoder 'random'"):
+        adain.load_decoder(path, encoder=adain.PortVGG())
