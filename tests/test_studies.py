@@ -67,3 +67,33 @@ def test_colour_histogram_distance_is_zero_for_the_same_colours_and_one_for_disj
     x = torch.rand(1, 3, 8, 8)
     assert gatys_study.colour_histogram_distance(x, x.flip(-1)) == pytest.approx(0.0, abs=1e-6)
     assert gatys_study.colour_histogram_distance(torch.zeros(1, 3, 4, 4), torch.ones(1, 3, 4, 4)) == pytest.approx(1.0)
+
+
+def test_paper_alpha_over_beta_gives_a_loss_proportional_to_ours():
+    """Our normalised loss and the paper's eq. 7 with the converted α/β differ only by a constant factor."""
+    from stylelab.methods import gatys
+
+    encoder = encoders.build_encoder("random", seed=0)
+    torch.manual_seed(0)
+    content, style = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+    config = gatys.GatysConfig(style_weight=100.0, content_layer="relu2_2", style_layers=("relu1_1", "relu2_1"))
+    ratio = gatys_study.paper_alpha_over_beta(encoder, content, style, config)
+    ours = gatys.GatysObjective(encoder, config, content, style)
+    raw = gatys.GatysObjective(encoder, gatys.GatysConfig(**{**config.__dict__, "normalize": "none"}), content, style)
+
+    def paper(x):  # α' ½ Σ (F − P)² + β' Σ w_l E_l with α' = ratio, β' = 1
+        terms = raw(x)
+        return ratio * 0.5 * raw.content_target.numel() * terms["content"] + terms["style"]
+
+    x1, x2 = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+    k1, k2 = (ours(x)["total"] / paper(x) for x in (x1, x2))
+    assert k1.item() == pytest.approx(k2.item(), rel=1e-4)
+
+
+def test_style_layer_shares_sum_to_one_and_average_pooling_replaces_max_pooling():
+    encoder = encoders.build_encoder("random", seed=0)
+    shares = gatys_study.style_layer_shares(encoder, torch.rand(1, 3, 32, 32))
+    assert list(shares) == list(encoders.STYLE_LAYERS) and sum(shares.values()) == pytest.approx(1.0)
+    avg = gatys_study.with_average_pooling(encoder)
+    kinds = {type(m).__name__ for name, m in avg.layers.items() if name.startswith("pool")}
+    assert kinds == {"AvgPool2d"} and any(type(m).__name__ == "MaxPool2d" for m in encoder.layers.values())

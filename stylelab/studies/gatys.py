@@ -45,13 +45,30 @@ def tradeoff_grid(content: torch.Tensor, style: torch.Tensor, encoder: MultiLaye
 
 
 def tradeoff_figure(images: Sequence[torch.Tensor], rows: Sequence[dict], ncols: int):
-    """The grid with two-line titles (stylelab's β/α and the paper's α/β) that do not overlap."""
-    from ..images import show_images
+    """The grid with two-line titles (stylelab's β/α and the paper's α/β), spaced so that they do not overlap."""
+    import matplotlib.pyplot as plt
 
-    titles = [f"{r['content layer']}, β/α={r['beta/alpha (stylelab)']:.0e}\npaper α/β≈{r['alpha/beta (paper eq. 7, this encoder)']:.1e}"
-              for r in rows]
-    return show_images(list(images), titles, ncols=ncols, size=3.2,
-                       suptitle="Content layer (rows) × style weight (columns)")
+    from ..images import to_pil
+
+    nrows = -(-len(images) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 3.0 * nrows + 0.5), squeeze=False,
+                             gridspec_kw={"hspace": 0.45, "wspace": 0.08})
+    for ax, image, r in zip(axes.flat, images, rows):
+        ax.imshow(to_pil(image))
+        ax.axis("off")
+        ax.set_title(f"{r['content layer']}, β/α = {r['beta/alpha (stylelab)']:g}\n"
+                     f"paper α/β ≈ {r['alpha/beta (paper eq. 7, this encoder)']:.1e}", fontsize=8)
+    fig.suptitle("Content layer (rows) × style weight (columns), from white noise", fontsize=10)
+    return fig
+
+
+def style_layer_shares(encoder: MultiLayerEncoder, style: torch.Tensor,
+                       layers: Sequence[str] = gatys.STYLE_LAYERS) -> dict[str, float]:
+    """Each layer's share of Σ_l w_l E_l for an all-zero feature map (equal w_l): how much say each layer
+    has under the paper's balance on this encoder."""
+    config = gatys.GatysConfig(content_layer=None, style_layers=tuple(layers), content_weight=0.0, normalize="per_layer")
+    scales = gatys.GatysObjective(encoder, config, None, style).loss.style_scales[0]
+    return {layer: float(v) for layer, v in zip(layers, (scales / scales.sum()).tolist())}
 
 
 def colour_histogram_distance(image: torch.Tensor, style: torch.Tensor, bins: int = 32) -> float:
@@ -92,3 +109,30 @@ def correlation_length(image: torch.Tensor) -> float:
         if ring.numel() and float(ring.mean()) < 0.5:
             return float(r)
     return float(min(h, w) // 2)
+
+
+def mean_wavelength(image: torch.Tensor) -> float:
+    """The power-weighted mean wavelength of the luminance (pixels): 1 / Σ_f |Y(f)|² f / Σ_f |Y(f)|² over the
+    non-zero spatial frequencies f (cycles per pixel). Larger = more of the image's contrast in large structures."""
+    y = image[0].mean(0).float()
+    y = y - y.mean()
+    power = torch.fft.fft2(y).abs().square()
+    fy = torch.fft.fftfreq(y.shape[0])[:, None]
+    fx = torch.fft.fftfreq(y.shape[1])[None, :]
+    freq = (fy.square() + fx.square()).sqrt()
+    keep = freq > 0
+    return float(1.0 / ((power[keep] * freq[keep]).sum() / power[keep].sum().clamp_min(1e-12)))
+
+
+def with_average_pooling(encoder: MultiLayerEncoder) -> MultiLayerEncoder:
+    """A copy of ``encoder`` whose max-pooling layers average instead, as Gatys et al. used for their
+    figures ("replacing the max-pooling operation by average pooling improves the gradient flow")."""
+    import copy
+
+    from torch import nn
+
+    clone = copy.deepcopy(encoder)
+    for name, module in clone.layers.items():
+        if isinstance(module, nn.MaxPool2d):
+            clone.layers[name] = nn.AvgPool2d(module.kernel_size, module.stride, module.padding)
+    return clone
