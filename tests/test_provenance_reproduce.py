@@ -21,6 +21,8 @@ def test_every_module_imports():
     names = [m.name for m in pkgutil.walk_packages(stylelab.__path__, "stylelab.")]
     assert {"stylelab.methods.gatys", "stylelab.fonts.emd", "stylelab.reproduce", "stylelab.bench"} <= set(names)
     for name in names:
+        if name.endswith(".__main__"):  # runs the command line on import, by design
+            continue
         importlib.import_module(name)
 
 
