@@ -10,6 +10,25 @@ from .errors import StylelabError
 
 PROFILES: dict[str, dict[str, dict]] = {
     "quick": {
+        # Notebook 03 on a 2-core CPU: the committed 4-style CIN net applied at 256 px; a new style
+        # learned from its γ, β alone for 60 steps at 64 px (to show the mechanism, not to converge).
+        "cin": {
+            "image_size": 256, "style_size": 256, "pretrained": "cin-instance-4styles",
+            "contents": ("golden_gate", "brad_pitt", "sailboat"), "iterations": 60, "new_style_image_size": 64,
+            "new_style": "style/picasso_self_portrait", "strip_steps": 5, "blend_n": 3,
+            "bench_sizes": (256, 512), "bench_repeats": 3,
+        },
+        # Notebook 02 on a 2-core CPU: the committed Johnson net is applied at 256 px; a 40-step training
+        # at 64 px shows the loop; the IN-vs-BN study trains 6 nets for 60 steps at 64 px; Gatys runs
+        # on the same four pairs for the ratio comparison (60 L-BFGS iterations at 256 px); about 4 min.
+        "feedforward": {
+            "image_size": 256, "style_size": 256, "style": "style/la_muse",
+            "contents": ("cornell", "golden_gate", "brad_pitt", "sailboat"),
+            "pretrained": "johnson-instance-la_muse", "iterations": 40, "demo_image_size": 64,
+            "study_steps": 60, "study_image_size": 64, "study_style": "style/woman_with_hat_matisse",
+            "gatys_contents": 4, "gatys_iterations": 60, "bench_sizes": (256, 512), "bench_repeats": 3,
+            "gatys_bench_iterations": 2, "threads": None,
+        },
         "normalization": {"image_size": 128},
         # Textures: 200 iterations so that the deep layer sets converge; the trade-off grid starts from
         # noise (the paper's Figure 3), so it needs 80 iterations at 80 px instead of 25 from the photo.
@@ -35,6 +54,23 @@ PROFILES: dict[str, dict[str, dict]] = {
         },
     },
     "full": {
+        # The papers' sizes: the CIN net at 512 px; a new style trained for 4,000 steps at 256 px.
+        "cin": {
+            "image_size": 512, "style_size": 512, "pretrained": "cin-instance-4styles",
+            "contents": ("cornell", "golden_gate", "brad_pitt", "sailboat", "chicago", "lenna"), "iterations": 4000,
+            "new_style_image_size": 256, "new_style": "style/picasso_self_portrait", "strip_steps": 7, "blend_n": 5,
+            "bench_sizes": (256, 512), "bench_repeats": 20,
+        },
+        # The papers' sizes, for a GPU: Johnson's 256 px crops, batch 4, 40k steps for a new net (the
+        # paper's 2 epochs of COCO); the IN-vs-BN study for 2,000 steps per curve; Gatys' 500 iterations.
+        "feedforward": {
+            "image_size": 512, "style_size": 512, "style": "style/la_muse",
+            "contents": ("cornell", "golden_gate", "brad_pitt", "sailboat", "chicago", "lenna"),
+            "pretrained": "johnson-instance-la_muse", "iterations": 2000, "demo_image_size": 256,
+            "study_steps": 2000, "study_image_size": 256, "study_style": "style/woman_with_hat_matisse",
+            "gatys_contents": 6, "gatys_iterations": 500, "bench_sizes": (256, 512), "bench_repeats": 20,
+            "gatys_bench_iterations": 500, "threads": None,
+        },
         "normalization": {"image_size": 512},
         "gatys": {
             "image_size": 512, "iterations": 500, "reconstruction_size": 256, "reconstruction_iterations": 300,

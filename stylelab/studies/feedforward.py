@@ -153,15 +153,16 @@ def results_figure(contents: Sequence[torch.Tensor], rows: Sequence[torch.Tensor
     return fig
 
 
-def curve_figure(history: dict[str, list[float]], title: str, window: int = 20):
+def curve_figure(history: dict[str, list[float]], title: str, window: int = 20, every: int = 1):
+    """Loss curves (moving mean over ``window`` points); ``every``: the history keeps every n-th step."""
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
     for key in ("content", "style", "total"):
         if key in history:
             y = smooth(history[key], window)
-            ax.plot(np.arange(len(y)) + window // 2, y, label=key)
+            ax.plot((np.arange(len(y)) + window // 2) * every, y, label=key)
     ax.set_yscale("log")
     ax.set_xlabel("step")
-    ax.set_ylabel(f"loss ({window}-step mean)")
+    ax.set_ylabel(f"loss ({window * every}-step mean)")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend()
