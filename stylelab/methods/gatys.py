@@ -61,11 +61,7 @@ class GatysConfig:
             raise StylelabError(f"init must be one of {', '.join(INITS)}, not {self.init!r}")
         if self.iterations < 1:
             raise StylelabError(f"iterations must be at least 1, got {self.iterations}")
-        encoder.check_layers(([self.content_layer] if self.content_layer else []) + list(self.style_layers))
-        if self.layer_weights is not None:
-            missing = set(self.style_layers) - set(self.layer_weights)
-            if missing:
-                raise StylelabError(f"layer_weights has no weight for {', '.join(sorted(missing))}")
+        self.perceptual().validate(encoder)  # layers, layer weights, loss weights, normalisation
 
     def perceptual(self) -> PerceptualConfig:
         """The shared perceptual loss this run optimises."""
