@@ -39,11 +39,13 @@ class Run:
             self._encoders[key] = build_encoder(self.encoder_name, device=self.device, seed=self.seed, **kwargs)
         return self._encoders[key]
 
-    def save_figure(self, fig, name: str) -> Path:
-        return provenance.save_figure(fig, name, self.stamp, self.figures)
+    # Both return nothing, so a notebook cell that ends with them shows no Out[] path (which would differ
+    # between runs and break nbval's output check); provenance.save_* return the paths.
+    def save_figure(self, fig, name: str) -> None:
+        provenance.save_figure(fig, name, self.stamp, self.figures)
 
-    def save_table(self, rows: list[dict], name: str, title: str = "") -> Path:
-        return provenance.save_table(rows, name, self.stamp, self.figures, title)
+    def save_table(self, rows: list[dict], name: str, title: str = "") -> None:
+        provenance.save_table(rows, name, self.stamp, self.figures, title)
 
     @property
     def progress(self) -> bool:
