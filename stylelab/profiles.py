@@ -11,10 +11,10 @@ from .errors import StylelabError
 PROFILES: dict[str, dict[str, dict]] = {
     "quick": {
         # Notebook 03 on a 2-core CPU: the committed 4-style CIN net applied at 256 px; a new style
-        # learned from its γ, β alone for 60 steps at 64 px (to show the mechanism, not to converge).
+        # learned from its γ, β alone for 300 steps at 64 px (to show the mechanism, not to converge).
         "cin": {
             "image_size": 256, "style_size": 256, "pretrained": "cin-instance-4styles",
-            "contents": ("golden_gate", "brad_pitt", "sailboat"), "iterations": 60, "new_style_image_size": 64,
+            "contents": ("golden_gate", "brad_pitt", "sailboat"), "iterations": 300, "new_style_image_size": 64,
             "new_style": "style/picasso_self_portrait", "strip_steps": 5, "blend_n": 3,
             "bench_sizes": (256, 512), "bench_repeats": 3,
         },
