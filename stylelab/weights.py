@@ -16,7 +16,7 @@ import csv
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import torch
@@ -49,6 +49,16 @@ def save_model(path: str | os.PathLike, model: nn.Module, *, kind: str, config: 
                                    "sha256": sha256_of(path), "bytes": path.stat().st_size},
                                   indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+def config_from_dict(cls, values: dict, what: str):
+    """Rebuild a frozen config dataclass ``cls`` from a model file's plain-data config (JSON turned its
+    tuples into lists); a key the class does not know is a one-line error naming it."""
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise StylelabError(f"unknown {what} config key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
 def read_model(path: str | os.PathLike, kind: str | None = None) -> tuple[dict, dict, dict]:

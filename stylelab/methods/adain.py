@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -45,7 +45,7 @@ from ..encoders import build_encoder
 from ..errors import StylelabError
 from ..norms import EPS, mean_std
 from ..training import History, safe_load, train
-from ..weights import load_state, read_model, save_model
+from ..weights import config_from_dict, load_state, read_model, save_model
 from .gatys import rgb_to_yiq, yiq_to_rgb
 
 ADAIN_LAYER = "relu4_1"
@@ -340,11 +340,7 @@ class AdaINConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> "AdaINConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise StylelabError(f"unknown AdaIN config key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+        return config_from_dict(cls, values, "AdaIN")
 
 
 def encoder_kind(encoder: nn.Module) -> str:

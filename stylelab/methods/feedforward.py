@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
@@ -31,7 +31,7 @@ from ..errors import StylelabError
 from ..nets import NORMS, TextureNet, TransformNet
 from ..perceptual import PerceptualConfig, PerceptualLoss
 from ..training import History, train
-from ..weights import load_state, read_model, save_model
+from ..weights import config_from_dict, load_state, read_model, save_model
 
 ARCHITECTURES = ("johnson", "ulyanov")
 #: Johnson et al.'s loss layers (VGG-16 names; the offline VGG16-BN encoder has them all).
@@ -96,12 +96,7 @@ class FeedForwardConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> "FeedForwardConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise StylelabError(f"unknown feed-forward config key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        tuples = {k: tuple(v) for k, v in values.items() if isinstance(v, list)}
-        return cls(**{**values, **tuples})
+        return config_from_dict(cls, values, "feed-forward")
 
 
 @dataclass
