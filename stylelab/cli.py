@@ -5,6 +5,7 @@
         --out stylelab/pretrained/johnson_instance_la_muse.pt --register johnson-instance-la_muse
     python -m stylelab reproduce --profile quick      # the same as python -m stylelab.reproduce
     python -m stylelab bench gatys --sizes 256        # the same as python -m stylelab.bench
+    python -m stylelab site                           # the executed notebooks as HTML in build/site/
 
 ``train`` is resumable: it checkpoints to ``--checkpoint`` (default ``<out>.ckpt``) and, run again
 with the same arguments, continues from the last checkpoint. The model file it writes carries its
@@ -29,19 +30,25 @@ USER_ERROR = 2
 
 
 def _train_parser(sub) -> None:
-    p = sub.add_parser("train", help="train a feed-forward net (Johnson, Ulyanov, CIN) with the perceptual loss")
-    p.add_argument("--method", choices=("johnson", "ulyanov", "cin"), default="johnson",
-                   help="cin: the Johnson net with conditional instance norm over all --style images")
-    p.add_argument("--style", action="append", required=True, help="style asset name (style/la_muse) or image path; "
-                                                                     "repeat for CIN")
+    p = sub.add_parser("train", help="train a feed-forward net (Johnson, Ulyanov, CIN) with the perceptual loss, "
+                                     "or an AdaIN decoder")
+    p.add_argument("--method", choices=("johnson", "ulyanov", "cin", "adain"), default="johnson",
+                   help="cin: the Johnson net with conditional instance norm over all --style images; "
+                        "adain: the decoder g of AdaIN (L = Lc + λ Ls), on all registered styles but the held-out ones "
+                        "unless --style is given")
+    p.add_argument("--style", action="append", default=None, help="style asset name (style/la_muse) or image path; "
+                                                                   "repeat for CIN and AdaIN")
     p.add_argument("--norm", choices=("instance", "batch"), default="instance", help="johnson/ulyanov only")
     p.add_argument("--steps", type=int, default=4000)
     p.add_argument("--image-size", type=int, default=128, help="side of the square training crops")
     p.add_argument("--style-size", type=int, default=256, help="short side of the style images")
     p.add_argument("--batch-size", type=int, default=4)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr", type=float, default=None, help="default 1e-3 (feed-forward), 1e-4 (adain)")
+    p.add_argument("--lr-decay", type=float, default=5e-5, help="adain: lr / (1 + decay · step), as the authors")
+    p.add_argument("--max-side", type=int, default=512, help="adain: photos and styles downscaled to this short side")
     p.add_argument("--content-weight", type=float, default=1.0)
-    p.add_argument("--style-weight", type=float, default=10.0)
+    p.add_argument("--style-weight", type=float, default=None,
+                   help="β (feed-forward, default 10) or λ (adain, default per encoder: adain.STYLE_WEIGHTS)")
     p.add_argument("--tv-weight", type=float, default=0.0)
     p.add_argument("--normalize", choices=("total", "per_layer", "none"), default="total",
                    help="loss scaling (stylelab.perceptual): total keeps the paper's balance between style layers")
@@ -57,23 +64,23 @@ def _train_parser(sub) -> None:
 
 
 def train_command(args: argparse.Namespace) -> int:
-    from . import provenance
-    from .datasets import training_photos
-    from .device import describe, resolve_device
+    from .device import resolve_device
     from .encoders import build_encoder
     from .methods.feedforward import FeedForwardConfig, save_net, train_net
-    from .weights import PRETRAINED_DIR, REGISTRY, sha256_of
 
-    if args.register and Path(args.out).resolve().parent != PRETRAINED_DIR.resolve():
-        raise StylelabError(f"--register needs --out inside {PRETRAINED_DIR} (the package's pretrained folder)")
+    _check_register(args)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.method == "adain":
+        return _train_adain(args)
+    if not args.style:
+        raise StylelabError(f"--method {args.method} needs at least one --style")
     architecture = "johnson" if args.method == "cin" else args.method
     norm = "conditional_instance" if args.method == "cin" else args.norm
     config = FeedForwardConfig(architecture=architecture, norm=norm, styles=tuple(args.style),
                                image_size=args.image_size, style_size=args.style_size, batch_size=args.batch_size,
-                               lr=args.lr, steps=args.steps, content_weight=args.content_weight,
-                               style_weight=args.style_weight, tv_weight=args.tv_weight, normalize=args.normalize,
+                               lr=args.lr or 1e-3, steps=args.steps, content_weight=args.content_weight,
+                               style_weight=10.0 if args.style_weight is None else args.style_weight, tv_weight=args.tv_weight, normalize=args.normalize,
                                photos=tuple(args.photos) if args.photos else None, seed=args.seed)
     config.validate()
     device = resolve_device(args.device)
@@ -82,14 +89,56 @@ def train_command(args: argparse.Namespace) -> int:
     checkpoint = Path(args.checkpoint) if args.checkpoint else out.with_name(out.name + ".ckpt")
     started = time.time()
     trained = train_net(config, encoder, checkpoint=checkpoint, checkpoint_every=args.checkpoint_every)
-    history = trained.history
-    photos = training_photos(config.photos)
-    recipe = {
-        "command": "python -m stylelab " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["train"]
-        else "python -m stylelab train ...",
+    recipe = _recipe(args.argv, config.steps, config.photos, trained.history, started, device, encoder)
+    save_net(out, trained, recipe)
+    _report(args, out, recipe, f"{config.architecture}/{config.norm} on {', '.join(config.styles)}")
+    return 0
+
+
+def _train_adain(args: argparse.Namespace) -> int:
+    from .device import resolve_device
+    from .encoders import build_encoder
+    from .methods.adain import ADAIN_LAYER, AdaINConfig, save_decoder, train_decoder
+
+    _check_register(args)
+    config = AdaINConfig(styles=tuple(args.style) if args.style else None, image_size=args.image_size,
+                         batch_size=args.batch_size, lr=args.lr or 1e-4, lr_decay=args.lr_decay, steps=args.steps,
+                         content_weight=args.content_weight, style_weight=args.style_weight,
+                         photos=tuple(args.photos) if args.photos else None, max_side=args.max_side, seed=args.seed)
+    config.validate()
+    device = resolve_device(args.device)
+    encoder = build_encoder(args.encoder, device=device, last_layer=ADAIN_LAYER)
+    out = Path(args.out)
+    checkpoint = Path(args.checkpoint) if args.checkpoint else out.with_name(out.name + ".ckpt")
+    started = time.time()
+    trained = train_decoder(config, encoder, checkpoint=checkpoint, checkpoint_every=args.checkpoint_every)
+    recipe = _recipe(args.argv, config.steps, config.photos, trained.history, started, device, encoder)
+    recipe["data"]["styles"] = list(trained.config.styles)
+    save_decoder(out, trained, recipe)
+    _report(args, out, recipe, f"AdaIN decoder against {trained.config.encoder}, λ = {trained.config.style_weight:g}, "
+                               f"{len(trained.config.styles)} training styles")
+    return 0
+
+
+def _check_register(args: argparse.Namespace) -> None:
+    from .weights import PRETRAINED_DIR
+
+    if args.register and Path(args.out).resolve().parent != PRETRAINED_DIR.resolve():
+        raise StylelabError(f"--register needs --out inside {PRETRAINED_DIR} (the package's pretrained folder)")
+
+
+def _recipe(argv: list[str], steps: int, photo_names, history: dict, started: float, device, encoder) -> dict:
+    """What made a model file: the command, data, steps, time, device, encoder, revision, loss curves."""
+    from . import provenance
+    from .datasets import training_photos
+    from .device import describe
+
+    photos = training_photos(photo_names)
+    return {
+        "command": "python -m stylelab " + " ".join(shlex.quote(a) for a in argv),
         "data": {"photos": [p.name for p in photos], "photo_manifest": "stylelab/data/photos.tsv",
                  "count": len(photos)},
-        "steps": config.steps,
+        "steps": steps,
         "wall_time_s": round(sum(history.get("step_s", [])), 1),
         "wall_time_this_session_s": round(time.time() - started, 1),
         "device": describe(device),
@@ -100,15 +149,17 @@ def train_command(args: argparse.Namespace) -> int:
         "final_losses": {k: round(sum(v[-100:]) / len(v[-100:]), 5) for k, v in history.items() if v},
         "history_every_10": {k: [round(x, 5) for x in v[::10]] for k, v in history.items()},
     }
-    save_net(out, trained, recipe)
+
+
+def _report(args: argparse.Namespace, out: Path, recipe: dict, description: str) -> None:
+    from .weights import REGISTRY, sha256_of
+
     digest = sha256_of(out)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, sha256 {digest[:16]}…), "
-          f"{config.steps} steps, {recipe['wall_time_s']:.0f} s of training on {recipe['device']}")
+          f"{recipe['steps']} steps, {recipe['wall_time_s']:.0f} s of training on {recipe['device']}")
     if args.register:
-        _register(REGISTRY, args.register, out.name, digest, out.stat().st_size,
-                  f"{config.architecture}/{config.norm} on {', '.join(config.styles)}; recipe in {out.name}.json")
+        _register(REGISTRY, args.register, out.name, digest, out.stat().st_size, f"{description}; recipe in {out.name}.json")
         print(f"registered {args.register!r} in {REGISTRY}")
-    return 0
 
 
 def _register(registry: Path, name: str, file: str, digest: str, size: int, description: str) -> None:
@@ -128,15 +179,20 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["bench"]:
         from .bench import main as bench_main
         return bench_main(argv[1:])
+    if argv[:1] == ["site"]:
+        from .site import main as site_main
+        return site_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m stylelab", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,stylize,reproduce,bench}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,stylize,reproduce,bench,site}")
     _train_parser(sub)
     from . import stylize
 
     stylize.add_parser(sub)
     sub.add_parser("reproduce", help="run the notebooks through papermill (see python -m stylelab reproduce -h)")
     sub.add_parser("bench", help="time the methods (see python -m stylelab bench -h)")
+    sub.add_parser("site", help="the executed notebooks as a static HTML site (see python -m stylelab site -h)")
     args = parser.parse_args(argv)
+    args.argv = argv  # recorded in a trained model's recipe
     try:
         if args.command == "train":
             return train_command(args)

@@ -54,3 +54,25 @@ def test_register_needs_the_pretrained_folder(tmp_path, mirror):
     assert cli.main(["train", "--style", "style/sketch", "--encoder", "random", "--steps", "1", "--out",
                      str(tmp_path / "x.pt"), "--register", "x"]) == 2
     assert not (tmp_path / "x.pt").exists()  # refused before any training
+
+
+@pytest.mark.skipif(not _photos_installed(), reason="training photos not installed (bash scripts/setup.sh)")
+def test_train_adain_decoder_writes_a_reloadable_model_with_its_recipe(tmp_path, mirror, one_torch_thread):
+    from stylelab.methods import adain
+
+    names = [photo_entries()[0].name, photo_entries()[1].name]
+    out = tmp_path / "decoder.pt"
+    assert cli.main(["train", "--method", "adain", "--style", "style/sketch", "--style", "style/la_muse",
+                     "--steps", "2", "--image-size", "16", "--batch-size", "2", "--max-side", "64",
+                     "--encoder", "random", "--out", str(out), "--photos", *names]) == 0
+    trained = adain.load_decoder(out)
+    assert trained.config.styles == ("style/sketch", "style/la_muse") and trained.config.steps == 2
+    assert trained.config.style_weight == adain.STYLE_WEIGHTS["random"] and trained.config.lr == 1e-4
+    assert trained.recipe["data"]["styles"] == ["style/sketch", "style/la_muse"]
+    assert "--method adain" in trained.recipe["command"]
+    assert len(trained.recipe["history_every_10"]["content"]) == 1
+
+
+def test_feedforward_training_needs_a_style(tmp_path, capsys):
+    assert cli.main(["train", "--method", "johnson", "--encoder", "random", "--out", str(tmp_path / "x.pt")]) == 2
+    assert "needs at least one --style" in capsys.readouterr().err
