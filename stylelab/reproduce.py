@@ -115,7 +115,9 @@ def _index(figures_dir: Path, notebook: str, made: list[str]) -> None:
     lines += [f"| {notebook} | [{name}]({name}) |" for name in made if name != "INDEX.md"]
     is_row = [line.startswith("| ") and line != "| notebook | file |" for line in lines]
     header = [line for line, row in zip(lines, is_row) if not row]
-    rows = sorted(line for line, row in zip(lines, is_row) if row)  # by notebook, then file
+    # by notebook, then file; rows of files that are gone (a renamed figure) are dropped
+    rows = sorted(line for line, row in zip(lines, is_row)
+                  if row and (figures_dir / line.rsplit("](", 1)[-1].rstrip(") |")).exists())
     index.write_text("\n".join(header + rows) + "\n", encoding="utf-8")
 
 
