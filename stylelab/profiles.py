@@ -10,6 +10,15 @@ from .errors import StylelabError
 
 PROFILES: dict[str, dict[str, dict]] = {
     "quick": {
+        # Notebook 04 on a 2-core CPU: the committed decoder (trained on this CPU) applied at 256 px to
+        # 3 unseen photos x the 4 held-out styles; a 20-step training at 64 px shows the loop; Gatys on
+        # two of the pairs for the ratio comparison; style swap with a 20-step L-BFGS inverse.
+        "adain": {
+            "image_size": 256, "style_size": 256, "pretrained": "adain-decoder-craft",
+            "contents": ("golden_gate", "brad_pitt", "sailboat"), "iterations": 20, "demo_image_size": 64,
+            "alphas": (0.0, 0.25, 0.5, 0.75, 1.0), "blend_n": 3, "gatys_pairs": 2, "gatys_iterations": 60,
+            "swap_size": 256, "swap_iterations": 20, "bench_sizes": (256, 512), "bench_repeats": 3,
+        },
         # Notebook 03 on a 2-core CPU: the committed 4-style CIN net applied at 256 px; a new style
         # learned from its γ, β alone for 300 steps at 64 px (to show the mechanism, not to converge).
         "cin": {
@@ -30,6 +39,16 @@ PROFILES: dict[str, dict[str, dict]] = {
             "gatys_bench_iterations": 2, "threads": None,
         },
         "normalization": {"image_size": 128},
+        # Notebook 06 (the AdaIN paper's Table 1) on a 2-core CPU in about 4 min: the feed-forward nets timed
+        # 3 times per fast path; Gatys for 2 of its 500 iterations and the style-swap inverse for 2 of its
+        # 30, both extrapolated and marked; no torch.compile (tens of seconds per net and size to compile;
+        # python -m stylelab bench --compile has it); no extra-threads path (the notebook runs at the
+        # threads it is given: ``threads``, None = torch's default).
+        "speed": {
+            "sizes": (256, 512), "repeats": 3, "warmup": 1, "slow_repeats": 1, "gatys_iterations": 2,
+            "inverse_iterations": 2, "fast_paths": True, "compile": False, "more_threads": False,
+            "adain_decoder": "auto", "threads": None,
+        },
         # Textures: 200 iterations so that the deep layer sets converge; the trade-off grid starts from
         # noise (the paper's Figure 3), so it needs 80 iterations at 80 px instead of 25 from the photo.
         "gatys": {
@@ -54,6 +73,14 @@ PROFILES: dict[str, dict[str, dict]] = {
         },
     },
     "full": {
+        # The paper's sizes: 512 px, six photos x the 4 held-out styles, Gatys' 500 iterations.
+        "adain": {
+            "image_size": 512, "style_size": 256, "pretrained": "adain-decoder-craft",
+            "contents": ("cornell", "golden_gate", "brad_pitt", "sailboat", "chicago", "lenna"), "iterations": 2000,
+            "demo_image_size": 256, "alphas": (0.0, 0.25, 0.5, 0.75, 1.0), "blend_n": 5, "gatys_pairs": 4,
+            "gatys_iterations": 500, "swap_size": 512, "swap_iterations": 100, "bench_sizes": (256, 512),
+            "bench_repeats": 20,
+        },
         # The papers' sizes: the CIN net at 512 px; a new style trained for 4,000 steps at 256 px.
         "cin": {
             "image_size": 512, "style_size": 512, "pretrained": "cin-instance-4styles",
@@ -72,6 +99,13 @@ PROFILES: dict[str, dict[str, dict]] = {
             "gatys_bench_iterations": 500, "threads": None,
         },
         "normalization": {"image_size": 512},
+        # The paper's protocol on a GPU: all 500 Gatys iterations and all 30 inverse iterations, 20 timed
+        # forward passes, torch.compile (max-autotune) and CUDA graphs among the fast paths.
+        "speed": {
+            "sizes": (256, 512), "repeats": 20, "warmup": 3, "slow_repeats": 3, "gatys_iterations": 500,
+            "inverse_iterations": None, "fast_paths": True, "compile": True, "more_threads": True,
+            "adain_decoder": "auto", "threads": None,
+        },
         "gatys": {
             "image_size": 512, "iterations": 500, "reconstruction_size": 256, "reconstruction_iterations": 300,
             "texture_iterations": 500, "texture_normalize": "per_layer", "texture_pooling": "avg",

@@ -48,17 +48,19 @@ class Stamp:
     device: str
     profile: str
     revision: str = ""
+    versions: str = ""  # library versions, for timings (``bench.timing_stamp``); empty: not shown
 
     def __post_init__(self):
         if not self.revision:
             object.__setattr__(self, "revision", git_revision())
 
     def line(self) -> str:
-        return (f"stylelab · encoder={self.encoder} · device={self.device} · "
+        line = (f"stylelab · encoder={self.encoder} · device={self.device} · "
                 f"profile={self.profile} · rev={self.revision}")
+        return f"{line} · {self.versions}" if self.versions else line
 
     def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if v or k != "versions"}
 
 
 def figures_dir(figures_dir: str | os.PathLike | None, profile: str) -> Path:
