@@ -46,6 +46,9 @@ def _train_parser(sub) -> None:
     p.add_argument("--lr", type=float, default=None, help="default 1e-3 (feed-forward), 1e-4 (adain)")
     p.add_argument("--lr-decay", type=float, default=5e-5, help="adain: lr / (1 + decay · step), as the authors")
     p.add_argument("--max-side", type=int, default=512, help="adain: photos and styles downscaled to this short side")
+    p.add_argument("--style-recolour", type=float, default=0.0,
+                   help="adain: probability that a style crop is recoloured (grey or hue-rotated); 0: the authors' recipe")
+    p.add_argument("--note", default=None, help="a sentence kept in the recipe (e.g. how an interrupted run was resumed)")
     p.add_argument("--content-weight", type=float, default=1.0)
     p.add_argument("--style-weight", type=float, default=None,
                    help="β (feed-forward, default 10) or λ (adain, default per encoder: adain.STYLE_WEIGHTS)")
@@ -104,7 +107,8 @@ def _train_adain(args: argparse.Namespace) -> int:
     config = AdaINConfig(styles=tuple(args.style) if args.style else None, image_size=args.image_size,
                          batch_size=args.batch_size, lr=args.lr or 1e-4, lr_decay=args.lr_decay, steps=args.steps,
                          content_weight=args.content_weight, style_weight=args.style_weight,
-                         photos=tuple(args.photos) if args.photos else None, max_side=args.max_side, seed=args.seed)
+                         photos=tuple(args.photos) if args.photos else None, max_side=args.max_side, seed=args.seed,
+                         style_recolour=args.style_recolour)
     config.validate()
     device = resolve_device(args.device)
     encoder = build_encoder(args.encoder, device=device, last_layer=ADAIN_LAYER)
@@ -114,6 +118,8 @@ def _train_adain(args: argparse.Namespace) -> int:
     trained = train_decoder(config, encoder, checkpoint=checkpoint, checkpoint_every=args.checkpoint_every)
     recipe = _recipe(args.argv, config.steps, config.photos, trained.history, started, device, encoder)
     recipe["data"]["styles"] = list(trained.config.styles)
+    if args.note:
+        recipe["note"] = args.note
     save_decoder(out, trained, recipe)
     _report(args, out, recipe, f"AdaIN decoder against {trained.config.encoder}, λ = {trained.config.style_weight:g}, "
                                f"{len(trained.config.styles)} training styles")

@@ -1,6 +1,6 @@
 """``python -m stylelab stylize``: stylise image files or folders with a trained or published model.
 
-    python -m stylelab stylize --method adain --decoder adain-craft --content photos/ --style style/la_muse --out out/
+    python -m stylelab stylize --method adain --decoder adain-decoder-craft --content photos/ --style style/la_muse --out out/
     python -m stylelab stylize --method adain --port-vgg weights/adain_vgg_normalised \\
         --port-decoder weights/adain_decoder --content content/cornell --style style/sketch --alpha 0.5 --out out/
     python -m stylelab stylize --method adain ... --style a.jpg --style b.jpg --style-weights 0.5 0.5   # interpolation
@@ -39,6 +39,10 @@ from .errors import StylelabError
 METHODS = ("adain", "johnson", "cin", "gatys")
 
 
+#: The decoder trained on this project's CPU and committed (stylelab/data/weights.tsv).
+DEFAULT_DECODER = "adain-decoder-craft"
+
+
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("stylize", help="stylise image files or folders (adain, johnson, cin, gatys)",
                               description=__doc__.split("\n")[0])
@@ -54,7 +58,8 @@ def add_parser(subparsers) -> None:
                                                 "second elsewhere; needs exactly two styles")
     p.add_argument("--preserve-color", nargs="?", const="auto", default=None, choices=("auto", "luminance", "histogram"),
                    help="keep the content's colours: adain 'histogram' (default) or 'luminance'; gatys 'luminance'")
-    p.add_argument("--decoder", default=None, help="adain: a trained stylelab decoder (registered name or model file)")
+    p.add_argument("--decoder", default=None, help="adain: a trained stylelab decoder (registered name or model file); "
+                                                   f"default {DEFAULT_DECODER!r}, the committed one, unless --port-* are given")
     p.add_argument("--port-vgg", default=None, help="adain: the port's vgg_normalised.pth (path or weights/adain_vgg_normalised)")
     p.add_argument("--port-decoder", default=None, help="adain: the port's decoder.pth (path or weights/adain_decoder)")
     p.add_argument("--weights", default=None, help="johnson/cin: a registered model name or a model file")
@@ -122,6 +127,8 @@ def _adain(args, device) -> tuple[Stylizer, bool]:
 
     if args.decoder and (args.port_vgg or args.port_decoder):
         raise StylelabError("give either --decoder or --port-vgg/--port-decoder, not both")
+    if not (args.decoder or args.port_vgg or args.port_decoder):
+        args.decoder = DEFAULT_DECODER
     if args.decoder:
         model = adain.load_decoder(model_file(args.decoder), device=device).model
     elif args.port_vgg and args.port_decoder:

@@ -287,3 +287,17 @@ def test_training_resumes_exactly_and_the_decoder_reloads(encoder, data, tmp_pat
         assert torch.allclose(loaded.model(content, style), expected, atol=1e-5)
     with pytest.raises(StylelabError, match="trained against encoder 'random'"):
         adain.load_decoder(path, encoder=adain.PortVGG())
+
+
+def test_style_recolouring_is_pure_in_seed_and_step_and_keeps_some_crops():
+    batch = torch.rand(16, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    assert adain.recolour_styles(batch, 0.0, 0, 5) is batch
+    a, b = adain.recolour_styles(batch, 0.5, 0, 5), adain.recolour_styles(batch, 0.5, 0, 5)
+    assert torch.equal(a, b) and not torch.equal(a, adain.recolour_styles(batch, 0.5, 0, 6))
+    changed = [(x - y).abs().max() > 1e-6 for x, y in zip(a, batch)]
+    assert 0 < sum(changed) < len(batch)
+    grey = adain.recolour_styles(batch, 1.0, 0, 5)
+    is_grey = [bool((g[0] - g[1]).abs().max() < 1e-6 and (g[1] - g[2]).abs().max() < 1e-6) for g in grey]
+    assert any(is_grey) and not all(is_grey)
+    with pytest.raises(StylelabError, match="style_recolour"):
+        adain.AdaINConfig(style_recolour=1.5).validate()

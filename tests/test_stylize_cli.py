@@ -113,10 +113,23 @@ def test_johnson_cin_and_gatys(inputs, tmp_path):
 
 def test_usage_errors_are_one_line_with_status_2(inputs, tmp_path, capsys):
     photos, style = inputs
-    assert cli.main(_args("--method", "adain", "--content", str(photos), "--style", str(style), out=tmp_path / "o")) == 2
+    assert cli.main(_args("--method", "adain", "--port-vgg", "weights/adain_vgg_normalised", "--content", str(photos),
+                          "--style", str(style), out=tmp_path / "o")) == 2  # half of the port's pair
     err = capsys.readouterr().err
     assert err.startswith("error: adain needs a decoder") and err.count("\n") == 1
     assert cli.main(_args("--method", "gatys", "--content", str(tmp_path / "nowhere"), "--style", str(style),
                           out=tmp_path / "o")) == 2
     assert cli.main(_args("--method", "johnson", "--weights", "x.pt", "--alpha", "0.5", "--content", str(photos),
                           out=tmp_path / "o")) == 2
+
+
+def test_adain_defaults_to_the_committed_decoder(inputs, tmp_path):
+    from stylelab.stylize import DEFAULT_DECODER
+    from stylelab.weights import registry
+
+    assert DEFAULT_DECODER in registry()
+    photos, style = inputs
+    out = tmp_path / "out"
+    # exit status 1: the corrupt photo of the fixture is reported and skipped, the other two are written
+    assert cli.main(_args("--method", "adain", "--content", str(photos), "--style", str(style), out=out)) == 1
+    assert len(list(out.glob("*.png"))) == 2
