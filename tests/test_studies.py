@@ -97,3 +97,43 @@ def test_style_layer_shares_sum_to_one_and_average_pooling_replaces_max_pooling(
     avg = gatys_study.with_average_pooling(encoder)
     kinds = {type(m).__name__ for name, m in avg.layers.items() if name.startswith("pool")}
     assert kinds == {"AvgPool2d"} and any(type(m).__name__ == "MaxPool2d" for m in encoder.layers.values())
+
+
+def _random_adain_model():
+    from stylelab.methods import adain
+
+    encoder = encoders.build_encoder("random", seed=0, last_layer="relu4_1")
+    torch.manual_seed(0)
+    return encoder, adain.AdaINModel(encoder, adain.build_decoder().eval())
+
+
+def test_adain_study_grid_interpolation_and_speed_rows():
+    from stylelab.studies import adain as adain_study
+
+    encoder, model = _random_adain_model()
+    g = torch.Generator().manual_seed(0)
+    contents = [torch.rand(1, 3, 24, 32, generator=g) for _ in range(2)]
+    styles = [torch.rand(1, 3, 16, 16, generator=g) for _ in range(4)]
+    outputs, rows = adain_study.style_grid(model, encoder, contents, styles, ["a", "b"], [f"style/s{i}" for i in range(4)])
+    assert [r["content"] for r in rows] == ["a", "b"] and set(rows[0]) == {"content", "s0", "s1", "s2", "s3"}
+    assert outputs[1][3].shape == contents[1].shape
+    low, high = adain_study.ratio_range(rows)
+    assert 0 <= low <= high
+    grid = adain_study.interpolation_grid(model, contents[0], styles, 3)
+    from stylelab.methods import adain
+
+    # the corners are the pure styles, exactly
+    assert torch.allclose(grid[0][2], adain.stylize(model, contents[0], styles[1]), atol=1e-6)
+    assert torch.allclose(grid[2][0], adain.stylize(model, contents[0], styles[2]), atol=1e-6)
+    speed = adain_study.speed_rows(model, [32], device="cpu", repeats=1)
+    assert speed[0]["size"] == 32 and speed[0]["ours (s)"] > 0 and speed[0]["paper, Titan X (s)"] is None
+
+
+def test_adain_decoder_rows_mirror_the_encoder():
+    from stylelab.studies import adain as adain_study
+
+    _, model = _random_adain_model()
+    rows = adain_study.decoder_rows(model.decoder)
+    assert sum(r["parameters"] for r in rows) == sum(p.numel() for p in model.decoder.parameters())
+    assert [r["in → out"] for r in rows if r["layer"].startswith("conv")][0] == "512 → 256"
+    assert sum(r["layer"].startswith("upsample") for r in rows) == 3  # three poolings undone

@@ -14,7 +14,7 @@ import torch
 from .. import assets, images
 from ..encoders import MultiLayerEncoder
 from ..methods import cin
-from ..perceptual import style_ratio
+from .feedforward import ratio_grid
 
 
 def style_images(names: Sequence[str], short_side: int, device="cpu") -> list[torch.Tensor]:
@@ -24,16 +24,8 @@ def style_images(names: Sequence[str], short_side: int, device="cpu") -> list[to
 def style_grid(net: torch.nn.Module, encoder: MultiLayerEncoder, contents: Sequence[torch.Tensor],
                styles: Sequence[torch.Tensor], content_names: Sequence[str], style_names: Sequence[str]):
     """Every content through every style of one net; ratio d(output, s) / d(content, s) per pair."""
-    outputs, rows = [], []
-    for content, cname in zip(contents, content_names):
-        row_out, row = [], {"content": cname}
-        for s, (style, sname) in enumerate(zip(styles, style_names)):
-            out = cin.stylize(net, content, s)
-            row_out.append(out)
-            row[sname.split("/")[-1]] = round(style_ratio(encoder, out, content, style).item(), 3)
-        outputs.append(row_out)
-        rows.append(row)
-    return outputs, rows
+    return ratio_grid(lambda content, s, _style: cin.stylize(net, content, s), encoder, contents, styles,
+                      content_names, style_names)
 
 
 def grid_figure(contents, styles, outputs, ratios: Sequence[dict], style_names: Sequence[str]):

@@ -54,6 +54,23 @@ def unseen_ratios(net: torch.nn.Module, encoder: MultiLayerEncoder, contents: Se
     return rows, outputs
 
 
+def ratio_grid(stylise: Callable[[torch.Tensor, int, torch.Tensor], torch.Tensor], encoder: MultiLayerEncoder,
+               contents: Sequence[torch.Tensor], styles: Sequence[torch.Tensor], content_names: Sequence[str],
+               style_names: Sequence[str]) -> tuple[list[list[torch.Tensor]], list[dict]]:
+    """Every content through every style, ``stylise(content, style_index, style_image)``; one row of ratios
+    d(output, s) / d(content, s) per content image (the grids of notebooks 03 and 04)."""
+    outputs, rows = [], []
+    for content, cname in zip(contents, content_names):
+        row_out, row = [], {"content": cname}
+        for s, (style, sname) in enumerate(zip(styles, style_names)):
+            out = stylise(content, s, style)
+            row_out.append(out)
+            row[sname.split("/")[-1]] = round(style_ratio(encoder, out, content, style).item(), 3)
+        outputs.append(row_out)
+        rows.append(row)
+    return outputs, rows
+
+
 def gatys_ratios(encoder: MultiLayerEncoder, contents: Sequence[torch.Tensor], style: torch.Tensor,
                  iterations: int, progress: bool = True) -> tuple[list[float], list[torch.Tensor]]:
     """Gatys et al. on the same pairs and at the same size, with the same measure."""
