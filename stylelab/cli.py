@@ -103,7 +103,6 @@ def _train_adain(args: argparse.Namespace) -> int:
     from .encoders import build_encoder
     from .methods.adain import ADAIN_LAYER, AdaINConfig, save_decoder, train_decoder
 
-    _check_register(args)
     config = AdaINConfig(styles=tuple(args.style) if args.style else None, image_size=args.image_size,
                          batch_size=args.batch_size, lr=args.lr or 1e-4, lr_decay=args.lr_decay, steps=args.steps,
                          content_weight=args.content_weight, style_weight=args.style_weight,

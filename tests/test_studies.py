@@ -107,7 +107,7 @@ def _random_adain_model():
     return encoder, adain.AdaINModel(encoder, adain.build_decoder().eval())
 
 
-def test_adain_study_grid_interpolation_and_speed_rows():
+def test_adain_study_grid_interpolation_and_speed_rows(mirror):
     from stylelab.studies import adain as adain_study
 
     encoder, model = _random_adain_model()
@@ -125,7 +125,7 @@ def test_adain_study_grid_interpolation_and_speed_rows():
     # the corners are the pure styles, exactly
     assert torch.allclose(grid[0][2], adain.stylize(model, contents[0], styles[1]), atol=1e-6)
     assert torch.allclose(grid[2][0], adain.stylize(model, contents[0], styles[2]), atol=1e-6)
-    speed = adain_study.speed_rows(model, [32], device="cpu", repeats=1)
+    speed = adain_study.speed_rows(adain_study.speed_report(None, encoder, [32], device="cpu", repeats=1))
     assert speed[0]["size"] == 32 and speed[0]["ours (s)"] > 0 and speed[0]["paper, Titan X (s)"] is None
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import torch
 
-from .. import assets, images
+from .. import assets, bench, images
 from ..encoders import MultiLayerEncoder
 from ..methods import adain
 from ..methods.cin import bilinear_weights
@@ -118,32 +118,17 @@ def decoder_rows(decoder: torch.nn.Module) -> list[dict]:
     return rows
 
 
-class _Stylise(torch.nn.Module):
-    """x ↦ T(x, s) for one fixed style: with ``style_features`` given, the style's encoding is precomputed
-    (the paper's time without style encoding); otherwise it is encoded on every call (the bracketed time)."""
-
-    def __init__(self, model: adain.AdaINModel, style: torch.Tensor, precompute: bool):
-        super().__init__()
-        self.model, self.style = model, style
-        self.style_features = model.encode(style) if precompute else None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        style_features = self.model.encode(self.style) if self.style_features is None else self.style_features
-        return self.model.decoder(adain.adain(self.model.encode(x), style_features, self.model.unbiased))
+def speed_report(decoder: str | None, encoder: MultiLayerEncoder, sizes: Sequence[int], *, device,
+                 repeats: int) -> "bench.BenchReport":
+    """AdaIN's row of the speed table (``stylelab.bench``), timed once per size: fp32 eager with and without
+    style encoding, and every fast path against it (``report.rows[i].paths``)."""
+    settings = bench.BenchSettings(sizes=tuple(sizes), repeats=repeats, more_threads=False, adain_decoder=decoder)
+    return bench.run_bench(["adain"], settings, device=device, encoder=encoder, progress=False)
 
 
-@torch.no_grad()
-def speed_rows(model: adain.AdaINModel, sizes: Sequence[int], *, device, repeats: int) -> list[dict]:
-    """The paper's AdaIN row: seconds for content and style both ``size``², batch 1, without and with style encoding."""
-    from .. import bench
-
-    rows = []
-    for size in sizes:
-        style = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(1)).to(device)
-        seconds = {precompute: bench.time_forward(_Stylise(model, style, precompute), size, device=device,
-                                                  repeats=repeats) for precompute in (True, False)}
-        rows.append({"size": size, "ours (s)": round(seconds[True], 4),
-                     "ours with style encoding (s)": round(seconds[False], 4),
-                     "paper, Titan X (s)": bench.paper_seconds("adain", size),
-                     "paper with style encoding (s)": bench.paper_seconds("adain", size, with_style_encoding=True)})
-    return rows
+def speed_rows(report: "bench.BenchReport") -> list[dict]:
+    """The paper's AdaIN row beside ours: content and style both ``size``², batch 1, fp32 eager."""
+    return [{"size": r.size, "ours (s)": round(r.seconds, 4),
+             "ours with style encoding (s)": round(r.with_style_encoding, 4),
+             "paper, Titan X (s)": r.paper_seconds, "paper with style encoding (s)": r.paper_with_style_encoding}
+            for r in report.rows]
