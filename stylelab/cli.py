@@ -48,6 +48,12 @@ def _train_parser(sub) -> None:
     p.add_argument("--max-side", type=int, default=512, help="adain: photos and styles downscaled to this short side")
     p.add_argument("--style-recolour", type=float, default=0.0,
                    help="adain: probability that a style crop is recoloured (grey or hue-rotated); 0: the authors' recipe")
+    p.add_argument("--style-colour-jitter", type=float, default=0.0,
+                   help="adain: probability that a style crop gets a random colour balance (per-channel gamma, "
+                        "gain, offset), after --style-recolour; 0: the authors' recipe")
+    p.add_argument("--init-from", default=None,
+                   help="adain: start the decoder from this model file or registered name (fine-tuning); the new "
+                        "recipe keeps its sha256, config and recipe")
     p.add_argument("--note", default=None, help="a sentence kept in the recipe (e.g. how an interrupted run was resumed)")
     p.add_argument("--content-weight", type=float, default=1.0)
     p.add_argument("--style-weight", type=float, default=None,
@@ -102,27 +108,50 @@ def _train_adain(args: argparse.Namespace) -> int:
     from .device import resolve_device
     from .encoders import build_encoder
     from .methods.adain import ADAIN_LAYER, AdaINConfig, save_decoder, train_decoder
+    from .weights import sha256_of
 
     config = AdaINConfig(styles=tuple(args.style) if args.style else None, image_size=args.image_size,
                          batch_size=args.batch_size, lr=args.lr or 1e-4, lr_decay=args.lr_decay, steps=args.steps,
                          content_weight=args.content_weight, style_weight=args.style_weight,
                          photos=tuple(args.photos) if args.photos else None, max_side=args.max_side, seed=args.seed,
-                         style_recolour=args.style_recolour)
+                         style_recolour=args.style_recolour, style_colour_jitter=args.style_colour_jitter)
     config.validate()
     device = resolve_device(args.device)
     encoder = build_encoder(args.encoder, device=device, last_layer=ADAIN_LAYER)
     out = Path(args.out)
     checkpoint = Path(args.checkpoint) if args.checkpoint else out.with_name(out.name + ".ckpt")
+    parent = _init_decoder(args.init_from, out, encoder) if args.init_from else None
     started = time.time()
-    trained = train_decoder(config, encoder, checkpoint=checkpoint, checkpoint_every=args.checkpoint_every)
+    trained = train_decoder(config, encoder, checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
+                            decoder=parent[1].decoder.float() if parent else None)
     recipe = _recipe(args.argv, config.steps, config.photos, trained.history, started, device, encoder)
     recipe["data"]["styles"] = list(trained.config.styles)
+    if parent:
+        path, loaded = parent
+        # The parent may be overwritten later (a committed decoder refined in place): keep what made it.
+        recipe["init_from"] = {"file": str(path), "sha256": sha256_of(path), "config": loaded.config.to_dict(),
+                               "recipe": loaded.recipe}
     if args.note:
         recipe["note"] = args.note
     save_decoder(out, trained, recipe)
     _report(args, out, recipe, f"AdaIN decoder against {trained.config.encoder}, λ = {trained.config.style_weight:g}, "
                                f"{len(trained.config.styles)} training styles")
     return 0
+
+
+def _init_decoder(init_from: str, out: Path, encoder):
+    """(path, TrainedAdaIN) of the decoder a fine-tuning run starts from: a file or a registered name,
+    trained against the same encoder kind, and not the file this run writes."""
+    from .methods.adain import load_decoder
+    from .weights import pretrained_path, registry
+
+    path = pretrained_path(init_from) if init_from in registry() else Path(init_from)
+    if not path.is_file():
+        raise StylelabError(f"--init-from {init_from}: no such model file or registered name "
+                            f"(registered: {', '.join(sorted(registry()))})")
+    if path.resolve() == out.resolve():
+        raise StylelabError(f"--init-from and --out are the same file ({out}); copy the starting decoder elsewhere first")
+    return path, load_decoder(path, encoder=encoder, device=next(encoder.parameters()).device)
 
 
 def _check_register(args: argparse.Namespace) -> None:

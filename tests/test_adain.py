@@ -301,3 +301,32 @@ def test_style_recolouring_is_pure_in_seed_and_step_and_keeps_some_crops():
     assert any(is_grey) and not all(is_grey)
     with pytest.raises(StylelabError, match="style_recolour"):
         adain.AdaINConfig(style_recolour=1.5).validate()
+
+
+def test_colour_jitter_is_the_docstring_map_pure_in_seed_and_step():
+    batch = torch.rand(16, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    assert adain.jitter_colours(batch, 0.0, 0, 5) is batch
+    a, b = adain.jitter_colours(batch, 0.5, 0, 5), adain.jitter_colours(batch, 0.5, 0, 5)
+    assert torch.equal(a, b) and not torch.equal(a, adain.jitter_colours(batch, 0.5, 1, 5))
+    changed = [bool((x - y).abs().max() > 1e-6) for x, y in zip(a, batch)]
+    assert 0 < sum(changed) < len(batch)
+    assert a.min() >= 0 and a.max() <= 1
+    # Each changed crop is g_c · x_c^γ_c + b_c per channel: fit (log g, γ) on unclamped pixels and check the ranges.
+    for x, y, moved in zip(batch, a, changed):
+        if not moved:
+            continue
+        for c in range(3):
+            inside = (y[c] > 1e-4) & (y[c] < 1 - 1e-4) & (x[c] > 0.05)
+            xs, ys = x[c][inside], y[c][inside]
+            # Three pixels fix (g, γ, b); check the map through them reproduces every other unclamped pixel.
+            best = None
+            for gamma in torch.linspace(0.5, 2.0, 301):
+                design = torch.stack([xs ** gamma, torch.ones_like(xs)], 1)
+                solution = torch.linalg.lstsq(design, ys.unsqueeze(1)).solution.squeeze(1)
+                error = (design @ solution - ys).abs().max()
+                if best is None or error < best[0]:
+                    best = (error, gamma, *solution.tolist())
+            error, gamma, gain, bias = best
+            assert error < 5e-3 and 0.6 - 1e-2 <= gain <= 1.4 + 1e-2 and -0.2 - 1e-2 <= bias <= 0.2 + 1e-2
+    with pytest.raises(StylelabError, match="style_colour_jitter"):
+        adain.AdaINConfig(style_colour_jitter=-0.1).validate()

@@ -73,6 +73,33 @@ def test_train_adain_decoder_writes_a_reloadable_model_with_its_recipe(tmp_path,
     assert len(trained.recipe["history_every_10"]["content"]) == 1
 
 
+@pytest.mark.skipif(not _photos_installed(), reason="training photos not installed (bash scripts/setup.sh)")
+def test_train_adain_init_from_starts_at_the_parent_and_keeps_its_recipe(tmp_path, mirror, capsys, one_torch_thread):
+    from stylelab.methods import adain
+    from stylelab.weights import sha256_of
+
+    names = [photo_entries()[0].name, photo_entries()[1].name]
+    common = ["train", "--method", "adain", "--style", "style/sketch", "--image-size", "16", "--batch-size", "2",
+              "--max-side", "64", "--encoder", "random", "--photos", *names]
+    parent_path, child_path = tmp_path / "parent.pt", tmp_path / "child.pt"
+    assert cli.main(common + ["--steps", "3", "--out", str(parent_path)]) == 0
+    assert cli.main(common + ["--steps", "1", "--seed", "5", "--init-from", str(parent_path), "--out", str(child_path)]) == 0
+    parent, child = adain.load_decoder(parent_path), adain.load_decoder(child_path)
+    assert child.recipe["init_from"]["sha256"] == sha256_of(parent_path)
+    assert child.recipe["init_from"]["recipe"]["command"] == parent.recipe["command"]
+    assert child.recipe["init_from"]["config"]["steps"] == 3
+    # The child's first loss is the parent decoder's loss on the child's first batch: it started from the parent.
+    content, style = (d.batch(0, 2) for d in adain.training_data(child.config))
+    expected = adain.losses(parent.model.encoder, parent.decoder.float(), content, style, child.config.style_weight)
+    assert child.recipe["history_every_10"]["total"][0] == pytest.approx(expected["total"].item(), rel=1e-3)
+
+    capsys.readouterr()
+    assert cli.main(common + ["--steps", "1", "--init-from", str(child_path), "--out", str(child_path)]) == 2
+    assert "are the same file" in capsys.readouterr().err
+    assert cli.main(common + ["--steps", "1", "--init-from", str(tmp_path / "nope.pt"), "--out", str(tmp_path / "x.pt")]) == 2
+    assert "no such model file or registered name" in capsys.readouterr().err
+
+
 def test_feedforward_training_needs_a_style(tmp_path, capsys):
     assert cli.main(["train", "--method", "johnson", "--encoder", "random", "--out", str(tmp_path / "x.pt")]) == 2
     assert "needs at least one --style" in capsys.readouterr().err
