@@ -82,6 +82,10 @@ def train_command(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     if args.method == "adain":
         return _train_adain(args)
+    adain_only = [flag for flag, value in (("--init-from", args.init_from), ("--style-recolour", args.style_recolour),
+                                           ("--style-colour-jitter", args.style_colour_jitter)) if value]
+    if adain_only:
+        raise StylelabError(f"{', '.join(adain_only)}: for --method adain only, not {args.method}")
     if not args.style:
         raise StylelabError(f"--method {args.method} needs at least one --style")
     architecture = "johnson" if args.method == "cin" else args.method

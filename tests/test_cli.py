@@ -103,3 +103,6 @@ def test_train_adain_init_from_starts_at_the_parent_and_keeps_its_recipe(tmp_pat
 def test_feedforward_training_needs_a_style(tmp_path, capsys):
     assert cli.main(["train", "--method", "johnson", "--encoder", "random", "--out", str(tmp_path / "x.pt")]) == 2
     assert "needs at least one --style" in capsys.readouterr().err
+    assert cli.main(["train", "--method", "johnson", "--style", "style/sketch", "--init-from", "x.pt",
+                     "--encoder", "random", "--out", str(tmp_path / "x.pt")]) == 2
+    assert "--init-from: for --method adain only, not johnson" in capsys.readouterr().err
