@@ -127,7 +127,7 @@ def _train_adain(args: argparse.Namespace) -> int:
     parent = _init_decoder(args.init_from, out, encoder) if args.init_from else None
     started = time.time()
     trained = train_decoder(config, encoder, checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
-                            decoder=parent[1].decoder.float() if parent else None)
+                            decoder=parent[1].decoder if parent else None)
     recipe = _recipe(args.argv, config.steps, config.photos, trained.history, started, device, encoder)
     recipe["data"]["styles"] = list(trained.config.styles)
     if parent:
@@ -147,12 +147,9 @@ def _init_decoder(init_from: str, out: Path, encoder):
     """(path, TrainedAdaIN) of the decoder a fine-tuning run starts from: a file or a registered name,
     trained against the same encoder kind, and not the file this run writes."""
     from .methods.adain import load_decoder
-    from .weights import pretrained_path, registry
+    from .stylize import model_file
 
-    path = pretrained_path(init_from) if init_from in registry() else Path(init_from)
-    if not path.is_file():
-        raise StylelabError(f"--init-from {init_from}: no such model file or registered name "
-                            f"(registered: {', '.join(sorted(registry()))})")
+    path = model_file(init_from)
     if path.resolve() == out.resolve():
         raise StylelabError(f"--init-from and --out are the same file ({out}); copy the starting decoder elsewhere first")
     return path, load_decoder(path, encoder=encoder, device=next(encoder.parameters()).device)

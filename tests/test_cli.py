@@ -97,7 +97,7 @@ def test_train_adain_init_from_starts_at_the_parent_and_keeps_its_recipe(tmp_pat
     assert cli.main(common + ["--steps", "1", "--init-from", str(child_path), "--out", str(child_path)]) == 2
     assert "are the same file" in capsys.readouterr().err
     assert cli.main(common + ["--steps", "1", "--init-from", str(tmp_path / "nope.pt"), "--out", str(tmp_path / "x.pt")]) == 2
-    assert "no such model file or registered name" in capsys.readouterr().err
+    assert "is neither a registered model" in capsys.readouterr().err
 
 
 def test_feedforward_training_needs_a_style(tmp_path, capsys):
