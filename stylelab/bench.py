@@ -497,10 +497,9 @@ def _adain_model(ctx: BenchContext) -> tuple[nn.Module, str | None]:
         if name == "auto":
             name = registered_adain_decoder(adain.encoder_kind(ctx.encoder))
         if name:
-            from .weights import pretrained_path, registry
+            from .stylize import model_file
 
-            path = pretrained_path(name) if name in registry() else name
-            model = adain.load_decoder(path, encoder=ctx.encoder, device=ctx.device).model
+            model = adain.load_decoder(model_file(name), encoder=ctx.encoder, device=ctx.device).model
         else:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(ctx.settings.seed)

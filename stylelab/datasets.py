@@ -172,7 +172,7 @@ def coco_images(root: str | os.PathLike) -> list[Path]:
     return image_folder(folder)
 
 
-def _seed(*parts: object) -> int:
+def stable_seed(*parts: object) -> int:
     """A stable 63-bit seed from its parts (Python's hash() of strings changes between processes)."""
     digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little") & (2**63 - 1)
@@ -245,7 +245,7 @@ class RandomCropDataset(Dataset):
 
     def _permutation(self, epoch: int) -> torch.Tensor:
         if epoch not in self._permutations:
-            g = torch.Generator().manual_seed(_seed(self.seed, "epoch", epoch))
+            g = torch.Generator().manual_seed(stable_seed(self.seed, "epoch", epoch))
             self._permutations[epoch] = torch.randperm(len(self.paths), generator=g)
         return self._permutations[epoch]
 
@@ -256,7 +256,7 @@ class RandomCropDataset(Dataset):
 
     def item(self, i: int) -> torch.Tensor:
         """Item ``i`` for any ``i >= 0``; ``self[i]`` is the same, bounded by ``len()``."""
-        g = torch.Generator().manual_seed(_seed(self.seed, "item", i))
+        g = torch.Generator().manual_seed(stable_seed(self.seed, "item", i))
         image = self._image(self.image_index(i))
         height, width = image.shape[-2:]
         low, high = self.crop_range

@@ -255,3 +255,13 @@ def test_the_adain_row_uses_a_registered_decoder_for_its_encoder_or_says_random_
     assert found is None or found in registry()
     report = bench.run_bench(["adain"], tiny_settings(), device="cpu", encoder="random", progress=False)
     assert report.rows[0].weights == "random decoder weights" and "random decoder weights" in report.rows[0].measured
+
+
+def test_a_missing_adain_decoder_file_is_a_one_line_error(tmp_path, capsys):
+    missing = str(tmp_path / "no_decoder.pt")
+    with pytest.raises(StylelabError, match="neither a registered model"):
+        bench.run_bench(["adain"], tiny_settings(adain_decoder=missing), device="cpu", encoder="random", progress=False)
+    assert bench.main(["adain", "--sizes", "32", "--device", "cpu", "--encoder", "random", "--images", "noise",
+                       "--adain-decoder", missing]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no_decoder.pt" in err and "\n" not in err

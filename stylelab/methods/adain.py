@@ -51,7 +51,7 @@ from torch import nn
 from torchvision.transforms.v2 import functional as TF
 
 from .. import assets
-from ..datasets import RandomCropDataset, _seed, training_photos
+from ..datasets import RandomCropDataset, stable_seed, training_photos
 from ..encoders import build_encoder
 from ..errors import StylelabError
 from ..norms import EPS, mean_std
@@ -414,10 +414,10 @@ def jitter_colours(batch: torch.Tensor, probability: float, seed: int, step: int
     """Each style crop, with ``probability``, gets a random colour balance: per channel c,
     x_c ↦ clamp(g_c · x_c^γ_c + b_c, 0, 1) with γ_c log-uniform in [½, 2], g_c uniform in [0.6, 1.4] and
     b_c in [−0.2, 0.2]; the crop's texture stays, its palette moves anywhere in the colour cube. A pure
-    function of (seed, step) (``datasets._seed``), so a resumed training sees the same batches."""
+    function of (seed, step) (``datasets.stable_seed``), so a resumed training sees the same batches."""
     if probability <= 0:
         return batch
-    generator = torch.Generator().manual_seed(_seed("adain-colour-jitter", seed, step))
+    generator = torch.Generator().manual_seed(stable_seed("adain-colour-jitter", seed, step))
     draws = torch.rand(len(batch), 10, generator=generator)  # apply?, then γ, g, b for each channel
     out = []
     for image, draw in zip(batch, draws):
