@@ -35,7 +35,7 @@ from . import assets
 from .errors import StylelabError
 
 PHOTOS_MANIFEST = Path(__file__).parent / "data" / "photos.tsv"
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 CACHE_LIMIT = 2000  # image sets up to this size are decoded once and kept in memory
 
 
@@ -126,7 +126,7 @@ def training_photos(names: Sequence[str] | None = None, *, verify: bool = True) 
 
 
 def image_folder(path: str | os.PathLike) -> list[Path]:
-    """The image files (jpg/jpeg/png/webp, any case) directly inside a folder, sorted by name."""
+    """The image files (``IMAGE_SUFFIXES``, any case) directly inside a folder, sorted by name."""
     folder = Path(path).expanduser()
     if not folder.is_dir():
         raise StylelabError(f"image folder {folder} does not exist")

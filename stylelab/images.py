@@ -172,8 +172,9 @@ def load_image(source, *, short_side: int | None = None, max_side: int | None = 
     else:
         target = (height, width)
     if target[0] * target[1] > MAX_WORKING_PIXELS:
-        raise StylelabError(f"working size {target[1]}×{target[0]} px is above stylelab's cap of "
-                            f"{MAX_WORKING_PIXELS:,} px; pass short_side= or max_side= to shrink it")
+        raise StylelabError(f"a {width}×{height} image at the size asked for would be {target[1]}×{target[0]} px, above "
+                            f"stylelab's cap of {MAX_WORKING_PIXELS:,} px; ask for a smaller one (short_side= or "
+                            f"max_side=; on the command line --content-size / --style-size)")
     if target != (height, width):
         tensor = TF.resize(tensor, list(target), antialias=True).clamp(0, 1)
     return tensor.unsqueeze(0).contiguous().to(device)

@@ -84,13 +84,19 @@ class Job:
 
 def expand_inputs(values: Sequence[str], what: str) -> list[Path]:
     """Files as they are, folders as their images (sorted), asset names as their verified files."""
-    from .datasets import image_folder
+    from .datasets import IMAGE_SUFFIXES, image_folder
 
     paths: list[Path] = []
     for value in values:
         path = Path(value).expanduser()
         if path.is_dir():
-            paths += image_folder(path)
+            found = image_folder(path)
+            others = sorted(p.name for p in path.iterdir() if p.is_file() and p not in found and not p.name.startswith("."))
+            if others:  # say so: a user who dropped a .heic or .psd in the folder should not wonder where it went
+                shown = ", ".join(others[:5]) + (f", … ({len(others) - 5} more)" if len(others) > 5 else "")
+                print(f"{what} folder {path}: ignored {len(others)} file(s) that are not images "
+                      f"({'/'.join(s.lstrip('.') for s in IMAGE_SUFFIXES)}): {shown}", file=sys.stderr)
+            paths += found
         elif path.is_file():
             paths.append(path)
         elif value in assets.registry():

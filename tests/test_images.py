@@ -114,8 +114,10 @@ def test_decompression_bomb_is_refused_before_decoding(tmp_path, monkeypatch):
 
 def test_working_size_is_capped_with_a_clear_message(monkeypatch):
     monkeypatch.setattr(images, "MAX_WORKING_PIXELS", 64 * 64)
-    with pytest.raises(StylelabError, match="above stylelab's cap.*short_side"):
+    with pytest.raises(StylelabError, match="a 100×100 image .* would be 100×100 px, above stylelab's cap.*short_side"):
         images.load_image(torch.rand(3, 100, 100))
+    with pytest.raises(StylelabError, match="a 400×1 image .* would be 204800×512 px"):  # a strip, short side to 512
+        images.load_image(torch.rand(3, 1, 400), short_side=512)
     assert images.load_image(torch.rand(3, 100, 100), short_side=50).shape == (1, 3, 50, 50)
 
 

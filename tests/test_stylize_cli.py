@@ -67,6 +67,23 @@ def test_corrupt_image_is_skipped_with_one_line_and_the_rest_are_written(inputs,
     assert cli.main(args) == 0
 
 
+def test_a_folder_says_which_files_it_ignored_and_reads_gif_and_bmp(inputs, decoder_file, tmp_path, capsys):
+    photos, style = inputs
+    (photos / "broken.png").unlink()
+    Image.open(photos / "a.png").convert("P").save(photos / "c.gif")
+    Image.open(photos / "b.png").save(photos / "d.bmp")
+    (photos / "notes.txt").write_text("not an image")
+    (photos / "scan.heic").write_bytes(b"\0" * 10)
+    out = tmp_path / "out"
+    assert cli.main(_args("--method", "adain", "--decoder", str(decoder_file), "--content", str(photos),
+                          "--style", str(style), out=out)) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if "ignored" in line]
+    assert len(lines) == 1 and "ignored 2 file(s) that are not images" in lines[0]
+    assert lines[0].endswith(": notes.txt, scan.heic")
+    assert sorted(p.name for p in out.iterdir()) == ["a_stylized_style.png", "b_stylized_style.png",
+                                                     "c_stylized_style.png", "d_stylized_style.png"]
+
+
 def test_adain_controls_on_the_command_line(inputs, decoder_file, tmp_path, mirror):
     photos, style = inputs
     other = _png(tmp_path / "other.png", 5, (40, 40))
