@@ -25,6 +25,19 @@ from .errors import StylelabError
 History = dict[str, list[float]]
 
 
+def check_run_settings(*, lr: float, image_size: int, max_side: int, **weights: float | None) -> None:
+    """What every training config shares: a positive, finite learning rate, non-negative loss weights
+    (None: a default chosen later), and photos kept at least as large as the crops made from them."""
+    if not (math.isfinite(lr) and lr > 0):
+        raise StylelabError(f"lr must be a positive number, got {lr}")
+    for name, value in weights.items():
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            raise StylelabError(f"{name} must be a non-negative number, got {value}")
+    if max_side < image_size:
+        raise StylelabError(f"max_side ({max_side}) must be at least image_size ({image_size}): the images are "
+                            f"downscaled to max_side before the crops are cut, so crops would be blown-up pixels")
+
+
 def save_checkpoint(path: str | os.PathLike, stateful: Mapping[str, object], step: int, history: History,
                     extra: Mapping | None = None) -> None:
     path = Path(path)

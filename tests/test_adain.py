@@ -330,3 +330,14 @@ def test_colour_jitter_is_the_docstring_map_pure_in_seed_and_step():
             assert error < 5e-3 and 0.6 - 1e-2 <= gain <= 1.4 + 1e-2 and -0.2 - 1e-2 <= bias <= 0.2 + 1e-2
     with pytest.raises(StylelabError, match="style_colour_jitter"):
         adain.AdaINConfig(style_colour_jitter=-0.1).validate()
+
+
+def test_config_rejects_a_bad_learning_rate_negative_weights_and_crops_above_max_side():
+    for bad, message in [(dict(lr=0), "lr must be a positive number, got 0"),
+                         (dict(lr_decay=-1e-5), "lr_decay must be a non-negative number"),
+                         (dict(style_weight=-1), "style_weight must be a non-negative number"),
+                         (dict(content_weight=float("inf")), "content_weight must be a non-negative number"),
+                         (dict(image_size=128, max_side=10), r"max_side \(10\) must be at least image_size \(128\)")]:
+        with pytest.raises(StylelabError, match=message):
+            adain.AdaINConfig(**bad).validate()
+    adain.AdaINConfig(image_size=128, max_side=128, style_weight=None).validate()

@@ -106,6 +106,14 @@ def test_config_errors(style):
         FeedForwardConfig(architecture="ulyanov", image_size=40).validate()
     with pytest.raises(StylelabError, match="architecture must be"):
         FeedForwardConfig(architecture="gan").validate()
+    with pytest.raises(StylelabError, match="lr must be a positive number, got -1"):
+        FeedForwardConfig(lr=-1).validate()
+    with pytest.raises(StylelabError, match="lr must be a positive number, got nan"):
+        FeedForwardConfig(lr=float("nan")).validate()
+    with pytest.raises(StylelabError, match="tv_weight must be a non-negative number"):
+        FeedForwardConfig(tv_weight=-0.1).validate()
+    with pytest.raises(StylelabError, match=r"max_side \(100\) must be at least image_size \(256\)"):
+        FeedForwardConfig(max_side=100).validate()
 
 
 def test_stylize_pads_to_the_nets_multiple(style):

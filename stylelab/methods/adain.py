@@ -55,7 +55,7 @@ from ..datasets import RandomCropDataset, stable_seed, training_photos
 from ..encoders import build_encoder
 from ..errors import StylelabError
 from ..norms import EPS, mean_std
-from ..training import History, safe_load, train
+from ..training import History, check_run_settings, safe_load, train
 from ..weights import config_from_dict, load_state, read_model, save_model
 from .gatys import rgb_to_yiq, yiq_to_rgb
 
@@ -338,8 +338,8 @@ class AdaINConfig:
         for name in ("batch_size", "steps"):
             if getattr(self, name) < 1:
                 raise StylelabError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.style_weight is not None and self.style_weight < 0:
-            raise StylelabError(f"style_weight must be non-negative, got {self.style_weight}")
+        check_run_settings(lr=self.lr, image_size=self.image_size, max_side=self.max_side,
+                           content_weight=self.content_weight, style_weight=self.style_weight, lr_decay=self.lr_decay)
         for name in ("style_recolour", "style_colour_jitter"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise StylelabError(f"{name} is a probability in [0, 1], got {getattr(self, name)}")

@@ -30,7 +30,7 @@ from ..encoders import MultiLayerEncoder
 from ..errors import StylelabError
 from ..nets import NORMS, TextureNet, TransformNet
 from ..perceptual import PerceptualConfig, PerceptualLoss
-from ..training import History, train
+from ..training import History, check_run_settings, train
 from ..weights import config_from_dict, load_state, read_model, save_model
 
 ARCHITECTURES = ("johnson", "ulyanov")
@@ -79,6 +79,8 @@ class FeedForwardConfig:
         for name in ("batch_size", "steps", "style_size"):
             if getattr(self, name) < 1:
                 raise StylelabError(f"{name} must be at least 1, got {getattr(self, name)}")
+        check_run_settings(lr=self.lr, image_size=self.image_size, max_side=self.max_side,
+                           content_weight=self.content_weight, style_weight=self.style_weight, tv_weight=self.tv_weight)
 
     def build_net(self) -> nn.Module:
         self.validate()
