@@ -60,12 +60,15 @@ def safe_load(path: str | os.PathLike) -> dict:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
-        reason = f"it names {found.group(1)}" if found else str(exc).split("\n")[0][:120]
+        found = re.search(r"unsupported (?:global: )?GLOBAL (\S+)", str(exc), re.IGNORECASE)
+        if not found:  # not a pickle of objects at all: random bytes, another format
+            raise StylelabError(f"{path} is not a readable torch file (it does not unpickle as tensors and plain "
+                                f"data; nothing in it was executed)") from None
         raise StylelabError(f"{path} was refused: it carries Python objects beyond tensors and plain data, which "
-                            f"stylelab never unpickles (nothing in it was executed; {reason})") from None
-    except (EOFError, OSError, RuntimeError) as exc:
-        raise StylelabError(f"{path} is not a readable torch file ({exc})") from None
+                            f"stylelab never unpickles (nothing in it was executed; it names {found.group(1)})") from None
+    except Exception as exc:  # noqa: BLE001 - a text file or random bytes fail deep in the unpickler (KeyError, ValueError...)
+        detail = str(exc).split("\n")[0][:120] or "no detail"
+        raise StylelabError(f"{path} is not a readable torch file ({type(exc).__name__}: {detail})") from None
 
 
 def load_checkpoint(path: str | os.PathLike, stateful: Mapping[str, object]) -> tuple[int, History, dict]:

@@ -87,3 +87,14 @@ def test_checkpoint_keeps_the_rng_state(tmp_path):
     torch.manual_seed(99)
     load_checkpoint(tmp_path / "c.pt", {})
     assert torch.equal(torch.rand(3), expected)
+
+
+@pytest.mark.parametrize("content", [b"hello, not a model\n", bytes(range(256)) * 8, b""])
+def test_a_file_that_is_not_a_torch_file_is_a_one_line_error(tmp_path, content):
+    from stylelab.training import safe_load
+
+    path = tmp_path / "notes.pt"
+    path.write_bytes(content)
+    with pytest.raises(StylelabError, match="is not a readable torch file") as info:
+        safe_load(path)
+    assert "\n" not in str(info.value)
