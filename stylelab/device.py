@@ -18,7 +18,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     except RuntimeError:
         raise StylelabError(f"unknown device {device!r}; use 'auto', 'cpu', 'cuda' or 'cuda:N'") from None
     if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise StylelabError(f"device {device!r} asked for, but this machine has no usable CUDA GPU; use device='cpu'")
+        raise StylelabError(f"device {device!r} asked for, but this machine has no usable CUDA GPU; "
+                            f"use 'cpu' or 'auto' (--device cpu on the command line)")
     return resolved
 
 

@@ -1,5 +1,6 @@
-"""Run profiles. ``quick``: small images and few steps, for CI on a 2-core CPU (all notebooks in
-about 20 minutes). ``full``: the papers' sizes and step counts, for a GPU."""
+"""Run profiles. ``quick``: small images and few steps, for CI on a 2-core CPU (budget: all notebooks in
+about 20 minutes; measured 12 min on 2 idle cores, 39 min on a 2-core machine 2.5-3x slower, see README).
+``full``: the papers' sizes and step counts, for a GPU."""
 
 from __future__ import annotations
 
