@@ -91,8 +91,8 @@ def expand_inputs(values: Sequence[str], what: str) -> list[Path]:
         path = Path(value).expanduser()
         if path.is_dir():
             found = image_folder(path)
-            kept = set(found)  # a set: a COCO-sized folder has 82,783 files
-            others = sorted(p.name for p in path.iterdir() if p.is_file() and p not in kept and not p.name.startswith("."))
+            others = sorted(p.name for p in path.iterdir() if p.is_file() and p.suffix.lower() not in IMAGE_SUFFIXES
+                            and not p.name.startswith("."))
             if others:  # say so: a user who dropped a .heic or .psd in the folder should not wonder where it went
                 shown = ", ".join(others[:5]) + (f", … ({len(others) - 5} more)" if len(others) > 5 else "")
                 print(f"{what} folder {path}: ignored {len(others)} file(s) that are not images "

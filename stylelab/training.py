@@ -25,9 +25,14 @@ from .errors import StylelabError
 History = dict[str, list[float]]
 
 
-def check_run_settings(*, lr: float, image_size: int, max_side: int, **weights: float | None) -> None:
-    """What every training config shares: a positive, finite learning rate, non-negative loss weights
-    (None: a default chosen later), and photos kept at least as large as the crops made from them."""
+def check_run_settings(*, lr: float, image_size: int, max_side: int, counts: Mapping[str, int],
+                       weights: Mapping[str, float | None]) -> None:
+    """What every training config shares: counts (batch size, steps, ...) of at least 1, a positive, finite
+    learning rate, non-negative loss weights (None: a default chosen later), and photos kept at least as
+    large as the crops made from them."""
+    for name, value in counts.items():
+        if value < 1:
+            raise StylelabError(f"{name} must be at least 1, got {value}")
     if not (math.isfinite(lr) and lr > 0):
         raise StylelabError(f"lr must be a positive number, got {lr}")
     for name, value in weights.items():

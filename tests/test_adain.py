@@ -318,7 +318,7 @@ def test_colour_jitter_is_the_docstring_map_pure_in_seed_and_step():
         for c in range(3):
             inside = (y[c] > 1e-4) & (y[c] < 1 - 1e-4) & (x[c] > 0.05)
             xs, ys = x[c][inside], y[c][inside]
-            # Three pixels fix (g, γ, b); check the map through them reproduces every other unclamped pixel.
+            # A grid over γ with least squares for (g, b): the best fit must reproduce every unclamped pixel.
             best = None
             for gamma in torch.linspace(0.5, 2.0, 301):
                 design = torch.stack([xs ** gamma, torch.ones_like(xs)], 1)

@@ -335,11 +335,10 @@ class AdaINConfig:
     def validate(self) -> None:
         if self.image_size % 8 or self.image_size < 16:
             raise StylelabError(f"image_size must be a multiple of 8 (three poolings), at least 16; got {self.image_size}")
-        for name in ("batch_size", "steps"):
-            if getattr(self, name) < 1:
-                raise StylelabError(f"{name} must be at least 1, got {getattr(self, name)}")
         check_run_settings(lr=self.lr, image_size=self.image_size, max_side=self.max_side,
-                           content_weight=self.content_weight, style_weight=self.style_weight, lr_decay=self.lr_decay)
+                           counts={"batch_size": self.batch_size, "steps": self.steps},
+                           weights={"content_weight": self.content_weight, "style_weight": self.style_weight,
+                                    "lr_decay": self.lr_decay})
         for name in ("style_recolour", "style_colour_jitter"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise StylelabError(f"{name} is a probability in [0, 1], got {getattr(self, name)}")

@@ -76,11 +76,10 @@ class FeedForwardConfig:
         if self.image_size % multiple or self.image_size < smallest:
             raise StylelabError(f"image_size must be a multiple of {multiple}, at least {smallest}, for the "
                                 f"{self.architecture} net; got {self.image_size}")
-        for name in ("batch_size", "steps", "style_size"):
-            if getattr(self, name) < 1:
-                raise StylelabError(f"{name} must be at least 1, got {getattr(self, name)}")
         check_run_settings(lr=self.lr, image_size=self.image_size, max_side=self.max_side,
-                           content_weight=self.content_weight, style_weight=self.style_weight, tv_weight=self.tv_weight)
+                           counts={"batch_size": self.batch_size, "steps": self.steps, "style_size": self.style_size},
+                           weights={"content_weight": self.content_weight, "style_weight": self.style_weight,
+                                    "tv_weight": self.tv_weight})
 
     def build_net(self) -> nn.Module:
         self.validate()
