@@ -35,7 +35,7 @@ from .device import describe, resolve_device
 from .encoders import MultiLayerEncoder, build_encoder
 from .errors import StylelabError
 from .fastpath import EAGER, FastPath, Network, PathResult
-from .methods.adain import adain as adain_features
+from .norms import adain as adain_features
 
 PAPER_ITERATIONS = 500
 PAPER_DEVICE = "Pascal Titan X"
@@ -434,7 +434,7 @@ class AdaINTransfer(nn.Module):
         self.model = model
 
     def forward(self, content: torch.Tensor, style_features: torch.Tensor) -> torch.Tensor:
-        return self.model.decoder(adain_features(self.model.encode(content), style_features, self.model.unbiased))
+        return self.model.decoder(adain_features(self.model.encode(content), style_features, unbiased=self.model.unbiased))
 
 
 def _content_input(ctx: BenchContext) -> Callable[[int, torch.device], tuple[torch.Tensor]]:

@@ -28,11 +28,12 @@ def _check_4d(x: torch.Tensor, name: str = "x") -> None:
         raise StylelabError(f"{name} must be a feature map (N, C, H, W), got shape {tuple(x.shape)}")
 
 
-def mean_std(x: torch.Tensor, eps: float = EPS) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-sample, per-channel μ_nc and σ_nc (biased variance + ε), shaped (N, C, 1, 1)."""
+def mean_std(x: torch.Tensor, eps: float = EPS, unbiased: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-sample, per-channel μ_nc and σ_nc = sqrt(var + ε), shaped (N, C, 1, 1); the variance is the
+    biased one (over HW) unless ``unbiased`` (over HW − 1, as the AdaIN port's ``calc_mean_std``)."""
     _check_4d(x)
     mean = x.mean(dim=(2, 3), keepdim=True)
-    std = (x.var(dim=(2, 3), keepdim=True, unbiased=False) + eps).sqrt()
+    std = (x.var(dim=(2, 3), keepdim=True, unbiased=unbiased) + eps).sqrt()
     return mean, std
 
 
@@ -50,15 +51,16 @@ def batch_norm(x: torch.Tensor, eps: float = EPS) -> torch.Tensor:
     return (x - mean) / std
 
 
-def adain(content: torch.Tensor, style: torch.Tensor, eps: float = EPS) -> torch.Tensor:
-    """AdaIN(x, y) = σ(y) (x − μ(x)) / σ(x) + μ(y): x's normalised features with y's statistics."""
+def adain(content: torch.Tensor, style: torch.Tensor, eps: float = EPS, unbiased: bool = False) -> torch.Tensor:
+    """AdaIN(x, y) = σ(y) (x − μ(x)) / σ(x) + μ(y): x's normalised features with y's statistics
+    (``unbiased``: both σ from the variance over HW − 1, as the AdaIN port)."""
     _check_4d(content, "content features")
     _check_4d(style, "style features")
     if content.shape[:2] != style.shape[:2] and not (style.shape[0] == 1 and content.shape[1] == style.shape[1]):
         raise StylelabError(f"AdaIN needs matching batch and channels, got content {tuple(content.shape)} "
                             f"and style {tuple(style.shape)}")
-    style_mean, style_std = mean_std(style, eps)
-    return style_std * instance_norm(content, eps) + style_mean
+    (mean_x, std_x), (mean_y, std_y) = mean_std(content, eps, unbiased), mean_std(style, eps, unbiased)
+    return std_y * (content - mean_x) / std_x + mean_y
 
 
 class InstanceNorm(nn.Module):

@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 from PIL import Image
 
-from stylelab import assets
+from stylelab import assets, norms
 from stylelab.datasets import RandomCropDataset
 from stylelab.encoders import build_encoder
 from stylelab.errors import StylelabError
@@ -114,8 +114,8 @@ def _random_port_files(tmp_path):
 
 def test_adain_output_carries_the_style_statistics():
     x, y = torch.randn(2, 8, 6, 7) * 3 + 1, torch.randn(2, 8, 5, 9) * 0.5 - 2
-    mean, std = adain.statistics(adain.adain(x, y))
-    style_mean, style_std = adain.statistics(y)
+    mean, std = adain.mean_std(adain.adain(x, y))
+    style_mean, style_std = adain.mean_std(y)
     assert torch.allclose(mean, style_mean, atol=1e-5) and torch.allclose(std, style_std, atol=1e-4)
 
 
@@ -341,3 +341,11 @@ def test_config_rejects_a_bad_learning_rate_negative_weights_and_crops_above_max
         with pytest.raises(StylelabError, match=message):
             adain.AdaINConfig(**bad).validate()
     adain.AdaINConfig(image_size=128, max_side=128, style_weight=None).validate()
+
+
+def test_shared_adain_with_the_unbiased_variance_is_the_ports_function():
+    """methods.adain uses stylelab.norms' AdaIN; its unbiased variant is the port's adaptive_instance_normalization."""
+    x, y = torch.randn(2, 8, 6, 7) * 3 + 1, torch.randn(2, 8, 5, 9) * 0.5 - 2
+    assert adain.adain is norms.adain and adain.mean_std is norms.mean_std
+    assert torch.allclose(norms.adain(x, y, unbiased=True), adaptive_instance_normalization(x, y), atol=1e-5)
+    assert not torch.allclose(norms.adain(x, y), adaptive_instance_normalization(x, y), atol=1e-3)

@@ -14,7 +14,8 @@
 """
 
 from .infer import COLOR_MODES, check_weights, interpolate, spatial_adain, stylize, trade_off
-from .model import ADAIN_LAYER, STYLE_LAYERS, AdaINModel, adain, build_decoder, check_alpha, decoder_layers, statistics
+from ...norms import adain, mean_std  # the layer and the channel statistics live in stylelab.norms
+from .model import ADAIN_LAYER, STYLE_LAYERS, AdaINModel, build_decoder, check_alpha, decoder_layers
 from .published import (PORT_DECODER_ASSET, PORT_VGG_ASSET, PortVGG, load_port_vgg, load_pretrained, port_file,
                         port_vgg_layers)
 from .train import (HELD_OUT_STYLES, STYLE_WEIGHTS, AdaINConfig, TrainedAdaIN, content_loss, encoder_kind,
@@ -26,7 +27,7 @@ __all__ = [
     "ADAIN_LAYER", "COLOR_MODES", "HELD_OUT_STYLES", "PORT_DECODER_ASSET", "PORT_VGG_ASSET", "STYLE_LAYERS",
     "STYLE_WEIGHTS", "AdaINConfig", "AdaINModel", "PortVGG", "TrainedAdaIN", "adain", "build_decoder",
     "check_alpha", "check_weights", "content_loss", "decoder_layers", "encoder_kind", "interpolate",
-    "jitter_colours", "load_decoder", "load_port_vgg", "load_pretrained", "losses", "match_color", "port_file",
-    "port_vgg_layers", "recolour_styles", "save_decoder", "spatial_adain", "statistics", "style_loss", "stylize",
+    "jitter_colours", "load_decoder", "load_port_vgg", "load_pretrained", "losses", "match_color", "mean_std", "port_file",
+    "port_vgg_layers", "recolour_styles", "save_decoder", "spatial_adain", "style_loss", "stylize",
     "trade_off", "train_decoder", "training_data", "training_styles",
 ]

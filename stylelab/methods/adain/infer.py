@@ -46,7 +46,7 @@ def spatial_adain(content_features: torch.Tensor, style_features: Sequence[torch
     for region, style in ((inside, style_features[0]), (~inside, style_features[1])):
         if int(region.sum()) > 1:
             x = content_features[:, :, region].unsqueeze(-1)  # (N, C, pixels, 1)
-            out[:, :, region] = adain(x, style, unbiased).squeeze(-1)
+            out[:, :, region] = adain(x, style, unbiased=unbiased).squeeze(-1)
     return out
 
 
@@ -118,6 +118,6 @@ def stylize(model: AdaINModel, content: torch.Tensor, styles, *, alpha: float = 
         mask = F.interpolate(mask.to(content), size=(h, w), mode="nearest")
         t = spatial_adain(content_features, style_features, _pad8(mask), model.unbiased)
     else:
-        ts = [adain(content_features, s, model.unbiased) for s in style_features]
+        ts = [adain(content_features, s, unbiased=model.unbiased) for s in style_features]
         t = ts[0] if len(ts) == 1 else interpolate(ts, weights)
     return model.decoder(trade_off(t, content_features, alpha))[..., :h, :w].clamp(0, 1)

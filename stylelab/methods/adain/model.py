@@ -10,23 +10,10 @@ import torch
 from torch import nn
 
 from ...errors import StylelabError
-from ...norms import EPS, mean_std
+from ...norms import adain
 
 ADAIN_LAYER = "relu4_1"
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
-
-
-def statistics(x: torch.Tensor, unbiased: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    """μ(x), σ(x) per sample and channel, σ = sqrt(var + ε); ``unbiased``: var over HW − 1, as the port."""
-    if not unbiased:
-        return mean_std(x)
-    return x.mean((2, 3), keepdim=True), (x.var((2, 3), keepdim=True, unbiased=True) + EPS).sqrt()
-
-
-def adain(x: torch.Tensor, y: torch.Tensor, unbiased: bool = False) -> torch.Tensor:
-    """AdaIN(x, y) = σ(y) (x − μ(x)) / σ(x) + μ(y)."""
-    (mean_x, std_x), (mean_y, std_y) = statistics(x, unbiased), statistics(y, unbiased)
-    return std_y * (x - mean_x) / std_x + mean_y
 
 
 def trade_off(t: torch.Tensor, content_features: torch.Tensor, alpha: float) -> torch.Tensor:
@@ -66,7 +53,7 @@ class AdaINModel(nn.Module):
     def forward(self, content: torch.Tensor, style: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
         check_alpha(alpha)
         content_features = self.encode(content)
-        t = adain(content_features, self.encode(style), self.unbiased)
+        t = adain(content_features, self.encode(style), unbiased=self.unbiased)
         return self.decoder(trade_off(t, content_features, alpha))
 
 
