@@ -57,6 +57,20 @@ def gram_style_loss(features: Mapping[str, torch.Tensor], target_grams: Mapping[
     return total
 
 
+def mean_std_layer_loss(features: torch.Tensor, target_mean: torch.Tensor, target_std: torch.Tensor,
+                        reduction: str = "mean") -> torch.Tensor:
+    """One layer of AdaIN's L_s: ‖μ(φ(x)) − μ_target‖₂ + ‖σ(φ(x)) − σ_target‖₂, each a mean squared error
+    over the (N, C) statistics; ``reduction="none"``: one value per sample (N,), each a mean over C.
+
+    The targets are (N, C, 1, 1) or (N, C) statistics, or one style's (1, C, ...) for the whole batch."""
+    mean, std = mean_std(features)
+    if reduction == "mean":
+        return (F.mse_loss(mean, target_mean.reshape(-1, mean.shape[1], 1, 1).expand_as(mean))
+                + F.mse_loss(std, target_std.reshape(-1, std.shape[1], 1, 1).expand_as(std)))
+    return ((mean.flatten(1) - target_mean.flatten(1)).square().mean(1)
+            + (std.flatten(1) - target_std.flatten(1)).square().mean(1))
+
+
 def mean_std_style_loss(features: Mapping[str, torch.Tensor], style_features: Mapping[str, torch.Tensor]) -> torch.Tensor:
     """AdaIN's L_s = Σ_i ‖μ(φ_i(g(t))) − μ(φ_i(s))‖ + ‖σ(φ_i(g(t))) − σ(φ_i(s))‖.
 
@@ -64,9 +78,7 @@ def mean_std_style_loss(features: Mapping[str, torch.Tensor], style_features: Ma
     """
     total = 0.0
     for layer, style in style_features.items():
-        mean, std = mean_std(features[layer])
-        style_mean, style_std = mean_std(style)
-        total = total + F.mse_loss(mean, style_mean.expand_as(mean)) + F.mse_loss(std, style_std.expand_as(std))
+        total = total + mean_std_layer_loss(features[layer], *mean_std(style))
     return total
 
 

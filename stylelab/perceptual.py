@@ -32,12 +32,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .encoders import MultiLayerEncoder
 from .errors import StylelabError
-from .losses import content_loss, gram_layer_loss, gram_matrix, total_variation
+from .losses import content_loss, gram_layer_loss, gram_matrix, mean_std_layer_loss, total_variation
 from .norms import mean_std
 
 STYLE_LOSSES = ("gram", "mean_std")
@@ -134,9 +133,7 @@ class PerceptualLoss(nn.Module):
                 # targets are Grams per position (M_s = 1): gram_layer_loss rescales them to the output's M_l
                 out.append(gram_layer_loss(features[layer], target, 1, reduction="none"))
             else:
-                f_mean, f_std = mean_std(features[layer])
-                out.append((f_mean.flatten(1) - target[:, 0]).square().mean(1)
-                           + (f_std.flatten(1) - target[:, 1]).square().mean(1))
+                out.append(mean_std_layer_loss(features[layer], target[:, 0], target[:, 1], reduction="none"))
         return torch.stack(out, 1)
 
     def _zero_style_losses(self, targets: Mapping[str, torch.Tensor]) -> torch.Tensor:

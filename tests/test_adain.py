@@ -349,3 +349,15 @@ def test_shared_adain_with_the_unbiased_variance_is_the_ports_function():
     assert adain.adain is norms.adain and adain.mean_std is norms.mean_std
     assert torch.allclose(norms.adain(x, y, unbiased=True), adaptive_instance_normalization(x, y), atol=1e-5)
     assert not torch.allclose(norms.adain(x, y), adaptive_instance_normalization(x, y), atol=1e-3)
+
+
+def test_training_loss_is_pinned_on_a_fixed_input(encoder):
+    """The value the loss had before AdaIN's style loss became stylelab.losses.mean_std_style_loss (#18)."""
+    torch.manual_seed(1)
+    decoder = adain.build_decoder()
+    generator = torch.Generator().manual_seed(0)
+    content, style = torch.rand(2, 3, 32, 32, generator=generator), torch.rand(2, 3, 32, 32, generator=generator)
+    got = adain.losses(encoder, decoder, content, style, style_weight=0.7)
+    assert got["content"].item() == pytest.approx(0.007503272965550423, rel=1e-5)
+    assert got["style"].item() == pytest.approx(0.22682449221611023, rel=1e-5)
+    assert got["total"].item() == pytest.approx(0.16628041863441467, rel=1e-5)

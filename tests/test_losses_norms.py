@@ -132,3 +132,16 @@ def test_losses_have_gradients_like_torch_ops():
     losses.content_loss(x, target).backward()
     assert torch.allclose(x.grad, 2 * (x - target).detach() / x.numel())
     assert F.mse_loss(x, target).item() == pytest.approx(losses.content_loss(x, target).item())
+
+
+def test_mean_std_layer_loss_per_sample_averages_to_the_batch_loss():
+    """The perceptual loss's per-sample mean/std path (reduction="none") is the same loss as AdaIN's."""
+    generator = torch.Generator().manual_seed(0)
+    features, style = torch.randn(3, 5, 6, 7, generator=generator), torch.randn(3, 5, 4, 4, generator=generator) * 2 + 1
+    mean, std = norms.mean_std(style)
+    per_sample = losses.mean_std_layer_loss(features, mean, std, reduction="none")
+    assert per_sample.shape == (3,)
+    assert per_sample.mean().item() == pytest.approx(losses.mean_std_layer_loss(features, mean, std).item(), rel=1e-6)
+    assert losses.mean_std_style_loss({"l": features}, {"l": style}).item() == pytest.approx(per_sample.mean().item(), rel=1e-6)
+    one_style = losses.mean_std_layer_loss(features, mean[:1], std[:1], reduction="none")  # one style for the batch
+    assert one_style[1].item() == pytest.approx(losses.mean_std_layer_loss(features[1:2], mean[:1], std[:1]).item(), rel=1e-6)

@@ -19,15 +19,15 @@ from .model import ADAIN_LAYER, STYLE_LAYERS, AdaINModel, build_decoder, check_a
 from .published import (PORT_DECODER_ASSET, PORT_VGG_ASSET, PortVGG, load_port_vgg, load_pretrained, port_file,
                         port_vgg_layers)
 from .train import (HELD_OUT_STYLES, STYLE_WEIGHTS, AdaINConfig, TrainedAdaIN, content_loss, encoder_kind,
-                    jitter_colours, load_decoder, losses, recolour_styles, save_decoder, style_loss, train_decoder,
-                    training_data, training_styles)
+                    jitter_colours, load_decoder, losses, mean_std_style_loss, recolour_styles, save_decoder,
+                    train_decoder, training_data, training_styles)
 from .infer import match_color
 
 __all__ = [
     "ADAIN_LAYER", "COLOR_MODES", "HELD_OUT_STYLES", "PORT_DECODER_ASSET", "PORT_VGG_ASSET", "STYLE_LAYERS",
     "STYLE_WEIGHTS", "AdaINConfig", "AdaINModel", "PortVGG", "TrainedAdaIN", "adain", "build_decoder",
     "check_alpha", "check_weights", "content_loss", "decoder_layers", "encoder_kind", "interpolate",
-    "jitter_colours", "load_decoder", "load_port_vgg", "load_pretrained", "losses", "match_color", "mean_std", "port_file",
-    "port_vgg_layers", "recolour_styles", "save_decoder", "spatial_adain", "style_loss", "stylize",
-    "trade_off", "train_decoder", "training_data", "training_styles",
+    "jitter_colours", "load_decoder", "load_port_vgg", "load_pretrained", "losses", "match_color", "mean_std",
+    "mean_std_style_loss", "port_file", "port_vgg_layers", "recolour_styles", "save_decoder", "spatial_adain",
+    "stylize", "trade_off", "train_decoder", "training_data", "training_styles",
 ]

@@ -12,12 +12,10 @@ committed decoder's recipe were chosen: ``stylelab/pretrained/adain_decoder_craf
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torchvision.transforms.v2 import functional as TF
 
@@ -25,7 +23,7 @@ from ... import assets
 from ...datasets import RandomCropDataset, stable_seed, training_photos
 from ...encoders import build_encoder
 from ...errors import StylelabError
-from ...norms import mean_std
+from ...losses import content_loss, mean_std_style_loss
 from ...training import History, check_run_settings, train
 from ...weights import config_from_dict, load_state, read_model, save_model
 from .model import ADAIN_LAYER, STYLE_LAYERS, AdaINModel, adain, build_decoder
@@ -41,20 +39,6 @@ HELD_OUT_STYLES = ("style/woman_with_hat_matisse", "style/sketch", "style/picass
 def training_styles() -> tuple[str, ...]:
     """All registered style images minus ``HELD_OUT_STYLES``."""
     return tuple(n for n in assets.names("style") if n not in HELD_OUT_STYLES)
-
-
-def content_loss(output_features: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """L_c = ‖f(g(t)) − t‖₂ at relu4_1 (the mean squared error, as the authors' code)."""
-    return F.mse_loss(output_features, t)
-
-
-def style_loss(output_features: Sequence[torch.Tensor], style_features: Sequence[torch.Tensor]) -> torch.Tensor:
-    """L_s = Σᵢ ‖μ(φᵢ(g(t))) − μ(φᵢ(s))‖₂ + ‖σ(φᵢ(g(t))) − σ(φᵢ(s))‖₂ (mean squared errors)."""
-    loss = 0.0
-    for x, y in zip(output_features, style_features):
-        (mean_x, std_x), (mean_y, std_y) = mean_std(x), mean_std(y)
-        loss = loss + F.mse_loss(mean_x, mean_y) + F.mse_loss(std_x, std_y)
-    return loss
 
 
 @dataclass(frozen=True)
@@ -185,8 +169,8 @@ def losses(encoder: nn.Module, decoder: nn.Module, content: torch.Tensor, style:
         style_features = encoder(style, STYLE_LAYERS)
         t = adain(encoder(content, [ADAIN_LAYER])[ADAIN_LAYER], style_features[ADAIN_LAYER])
     output_features = encoder(decoder(t), STYLE_LAYERS)
-    l_c = content_loss(output_features[ADAIN_LAYER], t)
-    l_s = style_loss([output_features[k] for k in STYLE_LAYERS], [style_features[k] for k in STYLE_LAYERS])
+    l_c = content_loss(output_features[ADAIN_LAYER], t)  # L_c = ‖f(g(t)) − t‖₂ (a mean squared error)
+    l_s = mean_std_style_loss({k: output_features[k] for k in STYLE_LAYERS}, {k: style_features[k] for k in STYLE_LAYERS})
     return {"total": content_weight * l_c + style_weight * l_s, "content": l_c, "style": l_s}
 
 
