@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..colour import luminance_only
 from ..encoders import CONTENT_LAYER, STYLE_LAYERS, MultiLayerEncoder
 from ..errors import StylelabError
 from ..losses import gram_matrix, gram_style_loss
@@ -236,28 +237,15 @@ def synthesize_texture(style: torch.Tensor, encoder: MultiLayerEncoder, layers: 
 
 # --- colour preservation: luminance-only transfer ---------------------------------------------
 
-_RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
-
-
-def rgb_to_yiq(image: torch.Tensor) -> torch.Tensor:
-    return torch.einsum("ij,njhw->nihw", _RGB_TO_YIQ.to(image), image)
-
-
-def yiq_to_rgb(image: torch.Tensor) -> torch.Tensor:
-    return torch.einsum("ij,njhw->nihw", torch.linalg.inv(_RGB_TO_YIQ).to(image), image)
-
-
 def _stylize_luminance(content, style, encoder, config, *, progress):
-    content_yiq, style_y = rgb_to_yiq(content), rgb_to_yiq(style)[:, :1]
-    content_y = content_yiq[:, :1]
-    # Match the style's luminance histogram moments to the content's before the transfer,
-    # as the paper does, so that the output's brightness follows the content.
-    style_y = (style_y - style_y.mean()) / (style_y.std() + 1e-8) * content_y.std() + content_y.mean()
-    grey = lambda y: y.clamp(0, 1).expand(-1, 3, -1, -1).contiguous()  # noqa: E731
-    result = stylize(grey(content_y), grey(style_y), encoder, replace(config, preserve_color=False), progress=progress)
-    out_y = result.image.mean(dim=1, keepdim=True)
-    image = yiq_to_rgb(torch.cat([out_y, content_yiq[:, 1:]], dim=1)).clamp(0, 1)
-    return GatysResult(image, result.history)
+    """The transfer on the luminance only (:func:`stylelab.colour.luminance_only`), the content's chrominance kept."""
+    results = []
+
+    def run(grey_content, grey_style):
+        results.append(stylize(grey_content, grey_style, encoder, replace(config, preserve_color=False), progress=progress))
+        return results[-1].image
+
+    return GatysResult(luminance_only(content, style, run), results[0].history)
 
 
 def style_distance(encoder: MultiLayerEncoder, image: torch.Tensor, style: torch.Tensor,

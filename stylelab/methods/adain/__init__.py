@@ -21,7 +21,7 @@ from .published import (PORT_DECODER_ASSET, PORT_VGG_ASSET, PortVGG, load_port_v
 from .train import (HELD_OUT_STYLES, STYLE_WEIGHTS, AdaINConfig, TrainedAdaIN, content_loss, encoder_kind,
                     jitter_colours, load_decoder, losses, mean_std_style_loss, recolour_styles, save_decoder,
                     train_decoder, training_data, training_styles)
-from .infer import match_color
+from ...colour import match_color
 
 __all__ = [
     "ADAIN_LAYER", "COLOR_MODES", "HELD_OUT_STYLES", "PORT_DECODER_ASSET", "PORT_VGG_ASSET", "STYLE_LAYERS",

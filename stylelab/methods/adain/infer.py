@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from ...errors import StylelabError
-from ..gatys import rgb_to_yiq, yiq_to_rgb
+from ...colour import luminance_only, match_color
 from .model import AdaINModel, adain, check_alpha, trade_off
 
 COLOR_MODES = ("luminance", "histogram")
@@ -50,25 +50,6 @@ def spatial_adain(content_features: torch.Tensor, style_features: Sequence[torch
     return out
 
 
-def match_color(style: torch.Tensor, content: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
-    """Colour histogram matching (Gatys et al. 2017, used by AdaIN's colour control): the style's pixels
-    p ↦ A (p − μₛ) + μ_c with A = Σ_c^½ Σₛ^−½, so they take the content's colour mean and covariance."""
-    def moments(image):
-        pixels = image[0].flatten(1)
-        mean = pixels.mean(1, keepdim=True)
-        centred = pixels - mean
-        return pixels, mean, centred @ centred.T / pixels.shape[1] + eps * torch.eye(3, dtype=image.dtype)
-
-    def matrix_power(cov, power):
-        values, vectors = torch.linalg.eigh(cov)
-        return vectors @ torch.diag(values.clamp_min(eps) ** power) @ vectors.T
-
-    pixels, mean_s, cov_s = moments(style.cpu().double())
-    _, mean_c, cov_c = moments(content.cpu().double())
-    matched = matrix_power(cov_c, 0.5) @ matrix_power(cov_s, -0.5) @ (pixels - mean_s) + mean_c
-    return matched.view_as(style[0]).unsqueeze(0).to(style).clamp(0, 1)
-
-
 def _pad8(image: torch.Tensor) -> torch.Tensor:
     h, w = image.shape[-2:]
     pad_h, pad_w = (-h) % 8, (-w) % 8
@@ -102,13 +83,7 @@ def stylize(model: AdaINModel, content: torch.Tensor, styles, *, alpha: float = 
     if preserve_color not in (None,) + COLOR_MODES:
         raise StylelabError(f"preserve_color must be one of {', '.join(COLOR_MODES)} or None, not {preserve_color!r}")
     if preserve_color == "luminance":
-        content_yiq = rgb_to_yiq(content)
-        grey = lambda y: y.clamp(0, 1).expand(-1, 3, -1, -1).contiguous()  # noqa: E731
-        y_c = content_yiq[:, :1]
-        y_s = [rgb_to_yiq(s)[:, :1] for s in styles]  # each style's luminance moved to the content's mean/std
-        y_s = [(y - y.mean()) / (y.std() + 1e-8) * y_c.std() + y_c.mean() for y in y_s]
-        out = stylize(model, grey(y_c), [grey(y) for y in y_s], alpha=alpha, weights=weights, mask=mask)
-        return yiq_to_rgb(torch.cat([out.mean(1, keepdim=True), content_yiq[:, 1:]], 1)).clamp(0, 1)
+        return luminance_only(content, styles, lambda c, s: stylize(model, c, s, alpha=alpha, weights=weights, mask=mask))
     if preserve_color == "histogram":
         styles = [match_color(s, content) for s in styles]
     h, w = content.shape[-2:]
