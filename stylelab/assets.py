@@ -73,7 +73,9 @@ def cache_dir() -> Path:
     return Path(base) / "stylelab"
 
 
-def sha256_of(path: Path, algorithm: str = "sha256") -> str:
+def sha256_of(path: str | os.PathLike, algorithm: str = "sha256") -> str:
+    """The file's hex digest (sha256 unless ``algorithm``), read in 1 MiB blocks: the one file hash of stylelab
+    (asset checks, model files and their registry, training photos)."""
     digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

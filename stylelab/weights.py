@@ -13,7 +13,6 @@ and commit live in ``stylelab/pretrained/`` and are registered in ``stylelab/dat
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 from dataclasses import dataclass, fields
@@ -22,6 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .assets import sha256_of  # noqa: F401  (the one file hash; callers import it from here too)
 from .errors import StylelabError
 from .training import safe_load
 
@@ -87,14 +87,6 @@ def load_state(model: nn.Module, state: dict, source: str | os.PathLike) -> nn.M
                                 f"the network expects {tuple(expected[key].shape)}")
     model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()})
     return model
-
-
-def sha256_of(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

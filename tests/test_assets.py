@@ -85,3 +85,13 @@ def test_download_is_verified_before_it_enters_the_cache(monkeypatch, tmp_path):
 
     monkeypatch.setattr("torch.hub.download_url_to_file", good_download)
     assert assets.fetch(asset.name).read_bytes() == b"expected"
+
+
+def test_one_file_hash_for_assets_and_model_files(tmp_path):
+    from stylelab import weights
+
+    path = tmp_path / "blob.bin"
+    path.write_bytes(b"stylelab" * 300_000)  # more than one 1 MiB block
+    assert weights.sha256_of is assets.sha256_of
+    assert assets.sha256_of(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert assets.sha256_of(str(path), "md5") == hashlib.md5(path.read_bytes()).hexdigest()
