@@ -17,7 +17,7 @@ import torch
 from . import provenance
 from .device import describe, resolve_device
 from .encoders import MultiLayerEncoder, build_encoder, resolve_auto_encoder
-from .profiles import settings
+from .profiles import label, settings
 
 
 @dataclass
@@ -58,15 +58,19 @@ class Run:
 
 
 def start(section: str, *, profile: str = "quick", device: str = "auto", encoder: str | None = "auto",
-          seed: int = 0, figures_dir=None, encoder_label: str | None = None, **overrides) -> Run:
+          seed: int = 0, figures_dir=None, encoder_label: str | None = None, smoke: bool = False, **overrides) -> Run:
     """Seed torch, resolve device and encoder (``auto`` → what is available here), load the profile.
 
     Sections that use no VGG encoder (the font notebook) pass ``encoder=None`` and describe their
     own networks in ``encoder_label`` for the stamp.
+
+    ``smoke=True`` (full profile only): the full profile's code paths at toy sizes (``profiles.SMOKE``);
+    the run is labelled ``full-smoke`` on its stamp and its figures go to ``figures/full-smoke/``.
     """
     torch.manual_seed(seed)
     _compact_inline_figures()
-    cfg = settings(section, profile, **overrides)
+    cfg = settings(section, profile, smoke=smoke, **overrides)
+    profile = label(profile, smoke)
     resolved_device = resolve_device(device)
     if encoder is None:
         encoder_name = encoder_label or "none"

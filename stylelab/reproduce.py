@@ -3,10 +3,16 @@
     python -m stylelab.reproduce --profile quick            # CPU-sized, ~20 min on 2 cores
     python -m stylelab.reproduce --profile full --device cuda
     python -m stylelab.reproduce --only 01 --inplace         # refresh a committed notebook's outputs
+    python -m stylelab.reproduce --profile full --smoke      # the full profile's code paths at toy sizes, a CPU
 
 Executed copies go to ``build/notebooks/<profile>/`` (or back into ``notebooks/`` with
 ``--inplace``); each notebook writes its stamped figures to ``figures/<profile>/``, and an
-``INDEX.md`` there lists them with the notebook that made each one. Notebooks run quiet (no progress
+``INDEX.md`` there lists them with the notebook that made each one.
+
+``--smoke`` passes ``smoke=True`` to every notebook's parameters cell: the full profile's settings with
+its sizes and counts shrunk (``stylelab.profiles.SMOKE``) and every switch kept, so each full-profile
+branch runs in minutes on a CPU. Its figures go to ``figures/full-smoke/`` (git-ignored) and its executed
+notebooks to ``build/notebooks/full-smoke/``; ``figures/full`` is never written. Notebooks run quiet (no progress
 bars in their saved outputs: ``$STYLELAB_QUIET``); papermill's own bar shows the run's progress.
 
 A user error (unknown notebook, a failing notebook, no checkout) prints one line ``error: …`` to
@@ -22,10 +28,11 @@ import time
 from pathlib import Path
 
 from .errors import StylelabError
+from .profiles import label
 from .provenance import PROJECT_ENV, git_revision, project_root
 
 NOTEBOOKS: Path | None = None  # None: <checkout>/notebooks (see notebooks_dir)
-DEFAULTS = {"profile": "quick", "device": "auto", "encoder": "auto"}
+DEFAULTS = {"profile": "quick", "device": "auto", "encoder": "auto", "smoke": False}
 QUIET_ENV = "STYLELAB_QUIET"
 USER_ERROR = 2  # exit status for a StylelabError, as in ``python -m stylelab``
 
@@ -57,17 +64,24 @@ def notebook_paths(only: list[str] | None = None) -> list[Path]:
 
 def run_notebooks(*, profile: str = "quick", device: str = "auto", encoder: str = "auto", only=None,
                   figures: Path | None = None, output: Path | None = None, inplace: bool = False,
-                  progress: bool = True) -> list[tuple[Path, float]]:
+                  progress: bool = True, smoke: bool = False) -> list[tuple[Path, float]]:
+    if smoke and profile != "full":
+        raise StylelabError(f"--smoke runs the full profile's code paths at toy sizes; use --profile full, not {profile}")
+    if smoke and inplace:
+        raise StylelabError("--smoke never writes into notebooks/ (a smoke run's outputs are not the committed ones); "
+                            "drop --inplace")
     paths = notebook_paths(only)
     figures_root = Path(figures) if figures else _root() / "figures"
-    figures_dir = figures_root / profile
+    name = label(profile, smoke)  # full-smoke: a scratch folder, never figures/full
+    figures_dir = figures_root / name
     figures_dir.mkdir(parents=True, exist_ok=True)
     # Pass only what differs from a notebook's own parameters cell, so that an in-place quick run
     # leaves no injected-parameters cell behind.
-    parameters = {k: v for k, v in {"profile": profile, "device": device, "encoder": encoder}.items() if v != DEFAULTS[k]}
-    if figures:
+    given = {"profile": profile, "device": device, "encoder": encoder, "smoke": smoke}
+    parameters = {k: v for k, v in given.items() if v != DEFAULTS[k]}
+    if figures or smoke:
         parameters["figures_dir"] = str(figures_dir.resolve())
-    output = Path(output) if output else _root() / "build" / "notebooks" / profile
+    output = Path(output) if output else _root() / "build" / "notebooks" / name
     output.mkdir(parents=True, exist_ok=True)
     timings = []
     quiet_before = os.environ.get(QUIET_ENV)
@@ -75,7 +89,7 @@ def run_notebooks(*, profile: str = "quick", device: str = "auto", encoder: str 
     try:
         for path in paths:
             target = path if inplace else output / path.name
-            print(f"▶ {path.name} (profile={profile}, device={device}, encoder={encoder})", flush=True)
+            print(f"▶ {path.name} (profile={name}, device={device}, encoder={encoder})", flush=True)
             elapsed, made = _execute(path, target, figures_dir, parameters, progress)
             print(f"  done in {elapsed:.0f} s, wrote {len(made)} files: {', '.join(made)}", flush=True)
             timings.append((path, elapsed))
@@ -130,16 +144,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figures", type=Path, help="figures root (default: figures/)")
     parser.add_argument("--output", type=Path, help="folder for executed notebooks (default: build/notebooks/<profile>)")
     parser.add_argument("--inplace", action="store_true", help="write executed notebooks back into notebooks/")
+    parser.add_argument("--smoke", action="store_true",
+                        help="with --profile full: every full-profile code path at toy sizes (figures/full-smoke/)")
     args = parser.parse_args(argv)
     try:
         timings = run_notebooks(profile=args.profile, device=args.device, encoder=args.encoder, only=args.only,
-                                figures=args.figures, output=args.output, inplace=args.inplace)
+                                figures=args.figures, output=args.output, inplace=args.inplace, smoke=args.smoke)
     except StylelabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return USER_ERROR
     total = sum(t for _, t in timings)
     print(f"{len(timings)} notebooks in {total / 60:.1f} min at rev {git_revision()}; figures in "
-          f"{(args.figures or _root() / 'figures') / args.profile}")
+          f"{(args.figures or _root() / 'figures') / label(args.profile, args.smoke)}")
     return 0
 
 

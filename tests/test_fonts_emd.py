@@ -113,7 +113,7 @@ def _toy_data(size=16, n_styles=6, n_chars=24):
 
 def _toy_study(tmp_path, checkpoints=False):
     cfg = SimpleNamespace(image_size=16, r=2, batch_size=16, factor=8, width=4, lr=2e-3, bn_eps=1e-3, bn_momentum=0.1,
-                          iterations=60, test_per_split=6, checkpoint_every=4)
+                          train_steps=60, test_per_split=6, checkpoint_every=4)
     return study.EMDStudy(cfg, "test", torch.device("cpu"), seed=0, checkpoint_dir=tmp_path if checkpoints else None)
 
 

@@ -76,12 +76,14 @@ def test_profile_settings_and_overrides():
 
 def test_a_misspelled_profile_key_is_a_one_line_error():
     with pytest.raises(StylelabError) as info:
-        profiles.settings("gatys", "quick", iteratons=10)
+        profiles.settings("gatys", "quick", final_iteratons=10)
     message = str(info.value)
-    assert message.startswith("unknown gatys setting 'iteratons'; did you mean 'iterations'?")
+    assert message.startswith("unknown gatys setting 'final_iteratons'; did you mean 'final_iterations'?")
     assert "\n" not in message
     with pytest.raises(StylelabError, match="unknown emd setting 'iteratons'"):
         experiment.start("emd", encoder=None, iteratons=None)  # a misspelling is caught even when None
+    with pytest.raises(StylelabError, match="did you mean 'train_steps'"):  # the name before the profiles were typed
+        experiment.start("emd", encoder=None, iterations=None)
 
 
 def test_reproduce_without_a_checkout_says_what_to_do(monkeypatch, capsys, tmp_path):
@@ -153,6 +155,31 @@ def test_reproduce_reports_a_failing_notebook_in_one_line(tmp_path, monkeypatch,
     last = capsys.readouterr().err.strip().splitlines()[-1]  # above it: papermill's progress bar
     assert last.startswith("error: 99_probe.ipynb failed in cell ") and "ValueError: probe failure" in last
     assert last.endswith("99_probe.ipynb)")
+
+
+def test_smoke_is_labelled_and_never_writes_the_full_figures(tmp_path, monkeypatch):
+    monkeypatch.setenv(provenance.FIGURES_ENV, str(tmp_path))
+    run = experiment.start("gatys", profile="full", smoke=True, encoder="random", device="cpu")
+    assert run.profile == "full-smoke" and run.stamp.profile == "full-smoke"
+    assert run.figures == tmp_path / "full-smoke" and run.cfg.final_scales == (32, 64)
+    assert reproduce.main(["--profile", "quick", "--smoke"]) == 2
+    assert reproduce.main(["--profile", "full", "--smoke", "--inplace"]) == 2
+
+
+@pytest.mark.slow
+def test_reproduce_full_smoke_runs_every_notebook(tmp_path, mirror):
+    """Every notebook along the full profile's code paths (coarse-to-fine Gatys, EMD checkpoints,
+    torch.compile, ...) at toy sizes on the CPU: a GPU run is never the first time a full path runs."""
+    figures, output = tmp_path / "figs", tmp_path / "out"
+    assert reproduce.main(["--profile", "full", "--smoke", "--device", "cpu", "--figures", str(figures),
+                           "--output", str(output)]) == 0
+    assert sorted(p.name for p in output.glob("*.ipynb")) == [p.name for p in reproduce.notebook_paths()]
+    assert not (figures / "full").exists()
+    index = (figures / "full-smoke" / "INDEX.md").read_text()
+    for path in reproduce.notebook_paths():
+        assert f"| {path.stem} | [" in index, path.stem
+    stamp = Image.open(figures / "full-smoke" / "01_gatys_result.png").info
+    assert stamp["Profile"] == "full-smoke"
 
 
 def test_reproduce_unknown_notebook_is_a_one_line_error(capsys):

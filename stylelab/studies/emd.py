@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import torch
 
 from .. import experiment
 from ..errors import StylelabError
-from ..profiles import settings
+from ..profiles import EMDProfile, settings
 from ..provenance import REPO_ROOT
 from ..fonts import emd as emd_model
 from ..fonts import glyphs
@@ -79,7 +79,7 @@ class EMDStudy:
     """What the studies need from a notebook run, typed: the profile's ``emd`` settings, device, seed,
     and where checkpoints go (None: no checkpoints)."""
 
-    settings: SimpleNamespace
+    settings: EMDProfile
     profile: str
     device: torch.device
     seed: int = 0
@@ -89,7 +89,7 @@ class EMDStudy:
         """The profile's EMD model and training recipe as an :class:`EMDConfig` (``changes`` override)."""
         s = self.settings
         base = EMDConfig(r=s.r, image_size=s.image_size, factor=s.factor, width=s.width, bn_eps=s.bn_eps,
-                         bn_momentum=s.bn_momentum, lr=s.lr, batch_size=s.batch_size, steps=s.iterations,
+                         bn_momentum=s.bn_momentum, lr=s.lr, batch_size=s.batch_size, steps=s.train_steps,
                          test_per_split=s.test_per_split, seed=self.seed, checkpoint_dir=self.checkpoint_dir,
                          checkpoint_every=s.checkpoint_every)
         return base.replace(**{k: v for k, v in changes.items() if v is not None})
@@ -102,20 +102,24 @@ class EMDStudy:
 
 
 def start(*, profile: str = "quick", device: str = "auto", seed: int = 0, figures_dir=None, checkpoint_dir=None,
-          **overrides) -> tuple[experiment.Run, EMDStudy]:
+          smoke: bool = False, **overrides) -> tuple[experiment.Run, EMDStudy]:
     """``experiment.start("emd", …)`` with a stamp that names EMD's own networks, and the typed study.
 
     On the CPU, the profile's ``threads`` (if set) caps torch's intra-op threads for this process:
     the quick profile's small convolutions gain little from a second thread and, when another
-    process holds a core, OpenMP's spin-waiting makes each step 2–3× slower (measured)."""
-    cfg = settings("emd", profile, **overrides)
+    process holds a core, OpenMP's spin-waiting makes each step 2–3× slower (measured).
+
+    ``smoke=True``: the full profile's code paths at toy sizes (``profiles.SMOKE``); its checkpoints go to
+    a fresh temporary folder, never next to a real run's."""
+    cfg = settings("emd", profile, smoke=smoke, **overrides)
     label = f"EMD (own encoders, factor={cfg.factor}, width={cfg.width}, {cfg.image_size}px)"
     run = experiment.start("emd", profile=profile, device=device, encoder=None, encoder_label=label, seed=seed,
-                           figures_dir=figures_dir, **overrides)
+                           figures_dir=figures_dir, smoke=smoke, **overrides)
     if run.device.type == "cpu" and cfg.threads:
         torch.set_num_threads(cfg.threads)
     if checkpoint_dir is None and cfg.checkpoints:
-        checkpoint_dir = REPO_ROOT / "checkpoints" / "emd" / profile
+        checkpoint_dir = (tempfile.mkdtemp(prefix="stylelab-emd-smoke-") if smoke
+                          else REPO_ROOT / "checkpoints" / "emd" / profile)
     return run, EMDStudy(run.cfg, profile, run.device, seed, Path(checkpoint_dir) if checkpoint_dir else None)
 
 
@@ -123,7 +127,7 @@ def load_data(study: EMDStudy, script: str = "zh", *, progress: bool = False) ->
     """Render the profile's fonts for ``script`` and split them; glyphs go to the study's device."""
     s = study.settings
     n_known, n_novel = s.contents[script]
-    data = build_font_data(script, profile=study.profile, n_known_contents=n_known, n_novel_contents=n_novel,
+    data = build_font_data(script, profile=s.fonts, n_known_contents=n_known, n_novel_contents=n_novel,
                            image_size=s.image_size, fill=s.fill, progress=progress)
     return data.to(study.device)
 
@@ -351,7 +355,7 @@ def pix2pix_comparison(study: EMDStudy, data: FontData, main: TrainedEMD, *, pro
         device = images.device
         src = images[source, train_contents.to(device)].unsqueeze(1).float() / 255
         tgt = images[style, train_contents.to(device)].unsqueeze(1).float() / 255
-        config = Pix2PixConfig(steps=cfg.pix2pix_iterations, batch_size=cfg.pix2pix_batch_size, width=cfg.width,
+        config = Pix2PixConfig(steps=cfg.pix2pix_steps, batch_size=cfg.pix2pix_batch_size, width=cfg.width,
                                lr=cfg.lr)
         gen, _ = train_pix2pix(src, tgt, config, seed=study.seed + k, description=f"pix2pix → {name}",
                                checkpoint=study.checkpoint(f"pix2pix-{name}", {"n": len(train_contents),
