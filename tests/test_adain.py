@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 from PIL import Image
 
-from stylelab import assets, norms
+from stylelab import assets, colour, norms
 from stylelab.datasets import RandomCropDataset
 from stylelab.encoders import build_encoder
 from stylelab.errors import StylelabError
@@ -361,3 +361,60 @@ def test_training_loss_is_pinned_on_a_fixed_input(encoder):
     assert got["content"].item() == pytest.approx(0.007503272965550423, rel=1e-5)
     assert got["style"].item() == pytest.approx(0.22682449221611023, rel=1e-5)
     assert got["total"].item() == pytest.approx(0.16628041863441467, rel=1e-5)
+
+
+# --- the test-time controls on a transparent model: f = g = identity, so AdaIN acts on the pixels ---
+
+class _PixelEncoder(nn.Module):
+    """f(x) = x at every layer: ``stylize`` then does AdaIN on the pixels and its output shows what it did."""
+
+    name = "pixels"
+
+    def check_layers(self, layers):
+        return [layers] if isinstance(layers, str) else list(layers)
+
+    def forward(self, image, layers):
+        return {layer: image for layer in self.check_layers(layers)}
+
+
+def _pixel_model():
+    return adain.AdaINModel(_PixelEncoder(), nn.Identity())
+
+
+def _flat(colour, size=(1, 3, 24, 28), spread=0.05, seed=0):
+    """An image of one colour with a little texture (σ ≈ spread / √12 per channel)."""
+    noise = torch.rand(size, generator=torch.Generator().manual_seed(seed))
+    return (torch.tensor(colour).view(1, 3, 1, 1) + spread * (noise - 0.5)).clamp(0, 1)
+
+
+def test_the_mask_gives_each_region_its_own_style():
+    content = torch.rand(1, 3, 32, 40, generator=torch.Generator().manual_seed(1))
+    red, blue = _flat([0.85, 0.15, 0.1], seed=2), _flat([0.1, 0.2, 0.9], seed=3)
+    mask = torch.zeros(1, 1, 32, 40)
+    mask[..., :20] = 1  # left half: the first style (red), right half: the second (blue)
+    out = adain.stylize(_pixel_model(), content, [red, blue], mask=mask)
+    left, right = out[..., :20].mean((0, 2, 3)), out[..., 20:].mean((0, 2, 3))
+    assert torch.allclose(left, red.mean((0, 2, 3)), atol=0.02), left
+    assert torch.allclose(right, blue.mean((0, 2, 3)), atol=0.02), right
+    # each region also takes its style's contrast (σ), not the other's or the content's
+    for region, style in ((out[..., :20], red), (out[..., 20:], blue)):
+        assert torch.allclose(region.std((0, 2, 3)), style.std((0, 2, 3)), rtol=0.1, atol=2e-3)
+    flipped = adain.stylize(_pixel_model(), content, [red, blue], mask=1 - mask)
+    assert torch.allclose(flipped[..., :20].mean((0, 2, 3)), blue.mean((0, 2, 3)), atol=0.02)
+
+
+def _chroma(image):
+    return colour.rgb_to_yiq(image)[:, 1:].mean((0, 2, 3))  # mean I, Q: the hue and saturation of the image
+
+
+def test_colour_preservation_keeps_the_contents_colours():
+    content = _flat([0.2, 0.7, 0.3], size=(1, 3, 32, 32), spread=0.6, seed=4)  # green, textured
+    style = _flat([0.9, 0.35, 0.1], size=(1, 3, 40, 36), spread=0.3, seed=5)  # orange
+    model = _pixel_model()
+    far = (_chroma(style) - _chroma(content)).norm()
+    plain = adain.stylize(model, content, style)
+    assert (_chroma(plain) - _chroma(style)).norm() < 0.1 * far  # without preservation: the style's colours
+    for mode in adain.COLOR_MODES:
+        kept = adain.stylize(model, content, style, preserve_color=mode)
+        assert (_chroma(kept) - _chroma(content)).norm() < 0.1 * far, mode
+        assert (_chroma(kept) - _chroma(style)).norm() > 0.9 * far, mode
