@@ -33,7 +33,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .errors import StylelabError
 from .norms import ConditionalInstanceNorm, InstanceNorm
+from .timing import EAGER_NAME, synchronize
 
 #: Largest absolute difference from fp32 eager, as a fraction of the fp32 output's range (1 for an image in
 #: [0, 1]), for a path to count as keeping the output: fp32 paths only reorder sums (~1e-6); 16-bit paths
@@ -64,7 +66,7 @@ class FastPath:
         return OUTPUT_TOLERANCE[self.precision]
 
 
-EAGER = FastPath("fp32 eager")
+EAGER = FastPath(EAGER_NAME)
 
 
 def bf16_supported(device: torch.device) -> bool:
@@ -194,11 +196,6 @@ class Network:
     weights: str = ""  # where the weights come from, for the reader of a table
 
 
-def _synchronize(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 @contextlib.contextmanager
 def _threads(count: int | None):
     if count is None or count == torch.get_num_threads():
@@ -228,7 +225,7 @@ def prepare(path: FastPath, network: Network, example: Sequence[torch.Tensor],
 
     ``example``: inputs of the size that will be timed (a CUDA graph is captured on them)."""
     if path.cuda_graph and device.type != "cuda":
-        raise ValueError("a CUDA graph needs a CUDA device")
+        raise StylelabError("a CUDA graph needs a CUDA device")
     module = with_native_norms(network.module) if path.native_norms else copy.deepcopy(network.module)
     module = module.eval().to(device)
     if path.channels_last:
@@ -316,10 +313,10 @@ def compare(network: Network, size: int, device: torch.device, paths: Sequence[F
         times: list[list[float]] = [[] for _ in paths]
         for _ in range(repeats):
             for k, run in enumerate(runs):
-                _synchronize(device)
+                synchronize(device)
                 started = time.perf_counter()
                 run(*inputs)
-                _synchronize(device)
+                synchronize(device)
                 times[k].append(time.perf_counter() - started)
     medians = [sorted(t)[len(t) // 2] for t in times]
     output_range = float(outputs[0].max() - outputs[0].min())
@@ -341,7 +338,7 @@ def _reference_output(run, inputs, network: Network, seed: int, device: torch.de
         if device.type == "cuda":
             torch.cuda.manual_seed(seed)
     out = run(*inputs)
-    _synchronize(device)
+    synchronize(device)
     return out.detach().float().cpu().clone()
 
 

@@ -1,34 +1,54 @@
 """The speed-table harness: what it measures and how it reports it (no timing assertions)."""
 
+import ast
+import json
+import re
+from pathlib import Path
+
 import pytest
+import torch
+from torch import nn
 
-from stylelab import bench
+from stylelab import bench, fastpath, provenance, timing
+from stylelab.errors import StylelabError
+from stylelab.methods import base
+
+ROOT = Path(__file__).resolve().parents[1]
+#: each timed method's row of the paper's table (None: not in it)
+PAPER_ROWS = {"gatys": "gatys", "style_swap": "chen_schmidt", "johnson": None, "ulyanov": "ulyanov", "cin": "dumoulin",
+              "adain": "adain"}
 
 
-def test_time_gatys_reports_measured_and_extrapolated_seconds():
-    timing = bench.time_gatys(32, iterations=2, device="cpu", encoder="random", warmup=0)
-    assert (timing.size, timing.iterations, timing.method) == (32, 2, "Gatys et al.")
-    assert timing.seconds > 0
-    assert timing.seconds_per_iteration == pytest.approx(timing.seconds / 2)
-    assert timing.seconds_at_500 == pytest.approx(timing.seconds_per_iteration * 500)
-    assert timing.extrapolated and timing.encoder.startswith("random") and timing.device == "cpu"
+def tiny_settings(**kwargs):
+    values = dict(sizes=(32,), repeats=1, warmup=0, gatys_iterations=1, inverse_iterations=1, more_threads=False,
+                  images="noise")
+    return bench.BenchSettings(**{**values, **kwargs})
 
 
-def test_time_gatys_uses_a_given_encoder():
+# --- Gatys through the registry (notebooks 01 and 02 time it as notebook 06 does) --------------------
+
+def test_gatys_row_reports_extrapolated_seconds_for_500_iterations_and_style_encoding_apart():
+    report = bench.run_bench(["gatys"], tiny_settings(gatys_iterations=2, fast_paths=False), device="cpu",
+                             encoder="random", progress=False)
+    (row,) = report.rows
+    assert (row.method, row.size, row.extrapolated) == ("gatys", 32, True)
+    assert row.measured == "2 of 500 L-BFGS iterations timed, ×250"
+    assert 0 < row.seconds < row.with_style_encoding and [p.path for p in row.paths] == [fastpath.EAGER.name]
+    assert report.encoder.startswith("random") and report.device.startswith("cpu (")
+    assert row.paper is bench.PAPER_SPEED["gatys"] and row.paper_seconds is None  # the paper has 256 and 512 px only
+
+
+def test_the_gatys_study_times_through_the_registry_with_a_given_encoder():
     from stylelab import encoders
+    from stylelab.studies import gatys as study
 
     model = encoders.build_encoder("random", seed=3)
-    timing = bench.time_gatys(32, iterations=1, device="cpu", encoder=model, warmup=0)
-    assert timing.encoder == model.name
-
-
-def test_format_table_marks_extrapolated_rows():
-    rows = [bench.Timing("Gatys et al.", 256, 500, 14.0, 0.028, 14.0, False, "cuda (X)", "vgg19"),
-            bench.Timing("Gatys et al.", 512, 5, 1.0, 0.2, 100.0, True, "cpu", "vgg16_bn_craft")]
-    lines = bench.format_table(rows).splitlines()
-    assert "14.0 " in lines[1] and "*" not in lines[1]
-    assert "100.0*" in lines[2]
-    assert lines[-1].startswith("* extrapolated")
+    report = study.speed_report(model, [32], 1, device="cpu")
+    assert report.encoder == model.name and [r.method for r in report.rows] == ["gatys"]
+    (row,) = study.speed_rows(report)
+    assert row["method"] == "Gatys et al." and row["iterations run"] == 1 and row["extrapolated"]
+    assert row["paper (Titan X)"] is None and row["seconds for 500 iterations"] >= 0
+    assert not hasattr(bench, "time_gatys") and not hasattr(bench, "Timing")
 
 
 def test_cli_prints_table_and_reports_bad_device_in_one_line(capsys):
@@ -40,31 +60,68 @@ def test_cli_prints_table_and_reports_bad_device_in_one_line(capsys):
     assert err.startswith("error: unknown device") and "\n" not in err
 
 
-# --- the registry, the table, the fast paths (issue #11) -----------------------------------------
+# --- the registry, the paper's table, the report (issues #11, #18) ---------------------------------
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-from stylelab import fastpath, provenance  # noqa: E402
-from stylelab.errors import StylelabError  # noqa: E402
-
-
-def tiny_settings(**kwargs):
-    values = dict(sizes=(32,), repeats=1, warmup=0, gatys_iterations=1, inverse_iterations=1, more_threads=False,
-                  images="noise")
-    return bench.BenchSettings(**{**values, **kwargs})
-
-
-def test_registry_has_the_papers_five_rows_in_its_order_and_one_home_for_their_numbers():
-    assert list(bench.METHODS) == ["gatys", "chen_schmidt", "ulyanov", "dumoulin", "adain"] == list(bench.PAPER_SPEED)
-    assert {m.kind for m in bench.METHODS.values()} == {"optimisation", "feed-forward"}
+def test_every_timed_method_names_its_row_of_the_paper_and_the_numbers_have_one_home():
+    assert base.timed() == list(PAPER_ROWS)
+    assert {name: base.get(name).speed.paper_row for name in base.timed()} == PAPER_ROWS
+    assert list(bench.PAPER_SPEED) == ["gatys", "chen_schmidt", "ulyanov", "dumoulin", "adain"]
+    assert {base.get(name).speed.kind for name in base.timed()} == {"optimisation", "feed-forward"}
     assert bench.paper_seconds("adain", 512) == bench.paper_seconds("AdaIN (ours)", 512) == 0.065
+    assert bench.paper_seconds("chen_schmidt", 256) == bench.paper_seconds("style_swap", 256) == 0.171  # row key, method
+    assert bench.paper_seconds("cin", 512) == bench.paper_seconds("dumoulin", 512) == 0.038
     assert bench.paper_seconds("gatys", 256, with_style_encoding=True) == 14.19
     assert bench.paper_seconds("Ulyanov et al.", 256, with_style_encoding=True) is None
     assert [r.styles_label for r in bench.PAPER_SPEED.values()] == ["∞", "∞", "1", "32", "∞"]
     assert "| Dumoulin et al. | 0.011 (N/A) | 0.038 (N/A) | 32 |" in bench.paper_table_markdown().splitlines()
-    with pytest.raises(StylelabError, match="no row"):
-        bench.paper_seconds("Johnson et al.", 256)
+    for name in ("Johnson et al.", "johnson", "picasso"):
+        with pytest.raises(StylelabError, match="no row"):
+            bench.paper_seconds(name, 256)
+    from stylelab.methods import cin
+
+    assert str(cin.BENCH_STYLES) == base.get("cin").speed.styles == bench.PAPER_SPEED["dumoulin"].styles_label
+    # the paper's seconds are written once: in bench/paper.py, not in another module or a notebook's code
+    sources = {p: p.read_text(encoding="utf-8") for p in (ROOT / "stylelab").rglob("*.py")}
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        sources[notebook] = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    for number in ("14.17", "46.75", "3.214", "4.144", "0.065", "0.098"):
+        assert [p.relative_to(ROOT).as_posix() for p, text in sources.items() if number in text] == \
+            ["stylelab/bench/paper.py"], number
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports (relative imports resolved against its package)."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    if path.name != "__init__.py":
+        package = package.rsplit(".", 1)[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            stem = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package if node.level else ""
+            module = ".".join(x for x in (stem, node.module) if x)
+            out |= {module} | {f"{module}.{alias.name}" for alias in node.names}
+    return out
+
+
+def test_layering_methods_and_timing_do_not_import_bench_and_bench_does_not_branch_on_method_names():
+    lower = [ROOT / "stylelab" / "timing.py", ROOT / "stylelab" / "fastpath.py",
+             *(ROOT / "stylelab" / "methods").rglob("*.py")]
+    for path in lower:
+        assert not any(m == "stylelab.bench" or m.startswith("stylelab.bench.") for m in _imports(path)), path
+    names = {*PAPER_ROWS, "chen_schmidt", "dumoulin"}
+    for module in ("__init__.py", "report.py"):  # paper.py keys the paper's rows, by the paper's names
+        tree = ast.parse((ROOT / "stylelab" / "bench" / module).read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
+                      and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+        strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+                   and isinstance(node.value, str) and id(node) not in docstrings}
+        assert not strings & names, module
+    assert bench.synchronize is timing.synchronize is fastpath.synchronize
+    assert bench.BenchSettings is timing.BenchSettings and bench.feedforward_row is timing.feedforward_row
 
 
 def _row(key, size, seconds, extrapolated=False, with_encoding=None):
@@ -74,54 +131,127 @@ def _row(key, size, seconds, extrapolated=False, with_encoding=None):
 
 def fabricated_report(device_type="cpu"):
     rows = []
-    for key in bench.METHODS:
+    for name in base.timed():
+        paper = bench.method_paper_row(name)
         for size in (256, 512):
-            encoding = 2.0 if bench.PAPER_SPEED[key].with_style_encoding else None
-            rows.append(_row(key, size, 1.0, extrapolated=key == "gatys", with_encoding=encoding))
+            encoding = 2.0 if paper is None or paper.with_style_encoding else None
+            rows.append(_row(name, size, 1.0, extrapolated=name == "gatys", with_encoding=encoding))
     return bench.BenchReport(rows, "cpu (test)", device_type, "random", "torch x", bench.BenchSettings())
 
 
-def test_every_row_of_the_table_has_both_sizes_the_papers_seconds_and_the_ratio():
-    table = fabricated_report().table()
-    assert [r["method"] for r in table] == [r.method for r in bench.PAPER_SPEED.values()]
-    for entry, paper in zip(table, bench.PAPER_SPEED.values()):
+def test_every_row_of_the_table_has_both_sizes_the_papers_seconds_and_the_ratio_or_na():
+    table = {entry["method"]: entry for entry in fabricated_report().table()}
+    labels = [r.method for r in bench.PAPER_SPEED.values()]
+    assert list(table) == ["Gatys et al.", "Chen and Schmidt", "Johnson et al.", "Ulyanov et al.", "Dumoulin et al.",
+                           "AdaIN (ours)"]
+    for paper in bench.PAPER_SPEED.values():
+        entry = table[paper.method]
         for size in (256, 512):
             assert entry[f"paper {size} (s)"] == paper.seconds[size]
             assert entry[f"ratio {size}"] == pytest.approx(1.0 / paper.seconds[size], rel=1e-3)
             assert entry[f"ours {size} (s)"] == 1.0
         assert entry["styles (paper)"] == paper.styles_label
-    ulyanov = table[2]
+    ulyanov = table["Ulyanov et al."]
     assert ulyanov["paper 256 with style encoding (s)"] == ulyanov["ours 256 with style encoding (s)"] == "N/A"
-    assert table[4]["ratio 512 with style encoding"] == pytest.approx(2.0 / 0.098, rel=1e-3)
-    assert [r["extrapolated"] for r in table] == [True, False, False, False, False]
+    assert table["AdaIN (ours)"]["ratio 512 with style encoding"] == pytest.approx(2.0 / 0.098, rel=1e-3)
+    assert [table[label]["extrapolated"] for label in labels] == [True, False, False, False, False]
+    johnson = table["Johnson et al."]  # not in the paper's table: N/A in every paper column, ours as measured
+    assert johnson["styles (paper)"] == "N/A" and johnson["styles (ours)"] == "1"
+    for size in (256, 512):
+        assert johnson[f"paper {size} (s)"] == johnson[f"ratio {size}"] == "N/A"
+        assert johnson[f"paper {size} with style encoding (s)"] == johnson[f"ratio {size} with style encoding"] == "N/A"
+        assert johnson[f"ours {size} (s)"] == 1.0 and johnson[f"ours {size} with style encoding (s)"] == 2.0
+    assert johnson["what we time"] == base.get("johnson").speed.what
+
+
+def test_the_text_table_marks_extrapolated_rows_and_renders_rows_without_a_paper_row():
+    lines = fabricated_report().format().splitlines()
+    gatys = [line for line in lines if line.startswith("Gatys et al.")]
+    assert len(gatys) == 2 and re.search(r"256 +1\* \(2\*\) +14\.17 \(14\.19\) +0\.07057× \(0\.1409×\)", gatys[0])
+    johnson = [line for line in lines if line.startswith("Johnson et al.")]  # paper and ratio: N/A
+    assert len(johnson) == 2 and all(re.search(r"1 \(2\) +N/A +N/A +1 \(N/A\) fp32 eager", line) for line in johnson)
+    assert "* extrapolated" in lines[4]
 
 
 def test_targets_on_a_cpu_compare_fast_paths_with_eager_and_on_a_gpu_the_issue_limits():
+    feedforward = [name for name in base.timed() if base.get(name).speed.kind == "feed-forward"]
+    assert feedforward == ["johnson", "ulyanov", "cin", "adain"]
     cpu = fabricated_report("cpu").targets()
-    assert len(cpu) == 6 and all(passed for *_, passed in cpu)  # 3 feed-forward methods × 2 sizes
+    assert len(cpu) == 2 * len(feedforward) and all(passed for *_, passed in cpu)
+    assert cpu[0][0] == "Johnson et al. at 256 px: fp32 eager vs fp32 eager"
     gpu = fabricated_report("cuda").targets()
     assert [(limit, passed) for _, _, limit, passed in gpu] == [(0.001, False), (3.0, True)]
-    assert "AdaIN (ours) at 512 px excluding style encoding" in gpu[0][0]
+    assert gpu[0][0] == "AdaIN (ours) at 512 px excluding style encoding (fp32 eager)"
+    assert gpu[1][0] == "Gatys et al. at 512 px, 500 iterations (fp32 eager)"
 
 
 def test_a_tiny_run_times_every_method_and_marks_what_it_extrapolated():
     report = bench.run_bench(None, tiny_settings(), device="cpu", encoder="random", progress=False)
-    assert [r.method for r in report.rows] == list(bench.METHODS)
+    assert [r.method for r in report.rows] == base.timed()
     by_key = {r.method: r for r in report.rows}
     assert by_key["gatys"].extrapolated and "1 of 500" in by_key["gatys"].measured
-    assert by_key["chen_schmidt"].extrapolated and "1 of 30" in by_key["chen_schmidt"].measured
-    assert not any(by_key[k].extrapolated for k in ("ulyanov", "dumoulin", "adain"))
+    assert by_key["style_swap"].extrapolated and "1 of 30" in by_key["style_swap"].measured
+    assert not any(by_key[k].extrapolated for k in ("johnson", "ulyanov", "cin", "adain"))
     assert by_key["adain"].with_style_encoding is not None and by_key["ulyanov"].with_style_encoding is None
-    for key in ("ulyanov", "dumoulin", "adain"):  # the fast path is no slower than eager by construction
+    for key in ("johnson", "ulyanov", "cin", "adain"):  # the fast path is no slower than eager by construction
         row = by_key[key]
         assert row.paths[0].path == fastpath.EAGER.name and row.fast_seconds <= row.seconds
+        assert {p.network for p in row.paths} == {key}
+    assert by_key["johnson"].weights == "johnson-instance-la_muse" and by_key["johnson"].paper is None
+    assert by_key["cin"].weights == "cin-instance-4styles grown to 32 styles, style 0"
+    assert by_key["style_swap"].paper is bench.PAPER_SPEED["chen_schmidt"]
     text = report.format()
-    assert "Gatys et al." in text and "* extrapolated" in text and "targets:" in text
+    assert "Gatys et al." in text and "Johnson et al." in text and "* extrapolated" in text and "targets:" in text
     from stylelab.studies import speed
 
-    compact = speed.compact_rows(report)
-    assert compact[0]["ours 32px"].endswith("*)") and "*" not in compact[4]["ours 32px"]
+    compact = {row["Method"]: row for row in speed.compact_rows(report)}
+    assert compact["Gatys et al."]["ours 32px"].endswith("*)") and "*" not in compact["AdaIN (ours)"]["ours 32px"]
+    assert compact["Johnson et al."]["paper 32px"] == "N/A (N/A)" and compact["Johnson et al."]["ours/paper 32px"] == "N/A"
+    assert compact["Johnson et al."]["# Styles (ours / paper)"] == "1 / N/A"
     assert any(line.startswith("extrapolated: Gatys et al. 32 px") for line in speed.findings(report))
+    assert len(speed.fast_path_findings(report)) == 4
+
+
+def test_a_method_registered_with_a_speed_entry_is_listed_and_timed_with_no_other_file_changed(capsys):
+    def time_row(size, ctx):
+        network = fastpath.Network("identity", nn.Identity(), timing.content_input(ctx), lambda m, x: m(x),
+                                   weights="no weights")
+        return timing.feedforward_row(size, ctx, network)
+
+    class Identity(base.Method):
+        name = "identity_for_test"
+        aliases = ("copycat",)
+        summary = "the content, unchanged"
+        paper = "Nobody et al., 2026"
+        speed = base.Speed(None, "feed-forward", "0", "the content, unchanged: one forward pass", time_row)
+
+        def stylize(self, content, styles, **controls):
+            return content
+
+    class Untimed(base.Method):
+        name = "untimed_for_test"
+
+    base.register(Identity)
+    base.register(Untimed)
+    try:
+        assert bench.main(["--list"]) == 0
+        listed = capsys.readouterr().out.splitlines()
+        assert listed[-1] == ("identity_for_test (= copycat): feed-forward, 0 styles, not in the paper's table: "
+                              "the content, unchanged: one forward pass")
+        assert not any(line.startswith("untimed_for_test") for line in listed)
+        report = bench.run_bench(["copycat"], tiny_settings(), device="cpu", encoder="random", progress=False)
+        assert bench.main(["untimed_for_test"]) == 2
+        assert "untimed_for_test is not timed" in capsys.readouterr().err
+    finally:
+        base.unregister("identity_for_test")
+        base.unregister("untimed_for_test")
+    assert "identity_for_test" not in base.timed()
+    (row,) = report.rows  # the report stands on its own after the method is gone
+    assert (row.method, row.size, row.paper, row.weights) == ("identity_for_test", 32, None, "no weights")
+    assert row.paths[0].path == fastpath.EAGER.name and row.paths[0].max_error == 0.0
+    (entry,) = report.table()
+    assert entry["method"] == "Nobody et al." and entry["paper 32 (s)"] == "N/A" and entry["styles (ours)"] == "0"
+    assert "Nobody et al." in report.format() and len(report.targets()) == 1
 
 
 def test_fast_paths_keep_the_output_of_fp32_eager():
@@ -176,13 +306,20 @@ def test_fastest_picks_eager_when_no_path_that_keeps_the_output_beats_it():
     assert fastpath.fastest([result("fp32 eager", 1.0), result("native norms", 0.7)]).path == "native norms"
 
 
+def test_median_seconds_is_the_middle_of_the_timed_calls_after_the_warmup():
+    calls = []
+    seconds, out = timing.median_seconds(lambda: calls.append(1) or len(calls), torch.device("cpu"), repeats=3, warmup=2)
+    assert len(calls) == 5 and out == 5 and seconds >= 0
+    assert timing.time_forward(nn.Identity(), 32, device="cpu", repeats=1, warmup=0) >= 0
+
+
 def test_fast_paths_function_for_a_notebook_and_its_errors():
     results = bench.fast_paths("adain", size=32, device="cpu", encoder="random", repeats=1, warmup=0, more_threads=False,
                                images="noise")
     assert results[0].path == "fp32 eager" and all(r.network == "adain" and r.size == 32 for r in results)
-    with pytest.raises(StylelabError, match="optimisation method"):
-        bench.fast_paths("gatys", size=32, device="cpu", encoder="random")
-    with pytest.raises(ValueError, match="CUDA"):
+    with pytest.raises(StylelabError, match="optimisation method; .* feed-forward ones: johnson, ulyanov, cin, adain"):
+        bench.fast_paths("chen_schmidt", size=32, device="cpu", encoder="random")
+    with pytest.raises(StylelabError, match="CUDA"):
         fastpath.prepare(fastpath.FastPath("graph", cuda_graph=True), fastpath.Network(
             "n", nn.Identity(), lambda s, d: (torch.rand(1, 3, s, s),), lambda m, x: m(x)), (), torch.device("cpu"))
 
@@ -205,12 +342,14 @@ def test_cli_lists_the_methods_and_rejects_an_unknown_one_in_one_line(capsys):
     from stylelab import cli
 
     assert cli.main(["bench", "--list"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == list(bench.METHODS)
-    assert cli.main(["bench", "adain", "johnson"]) == 2
+    out = capsys.readouterr().out
+    assert out.strip() == base.listing("bench")
+    assert [line.split()[0].rstrip(":") for line in out.splitlines()] == base.timed()
+    assert cli.main(["bench", "adain", "picasso"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: unknown method 'johnson'") and "\n" not in err
-    assert bench.main(["chen-schmidt", "--list"]) == 0  # '-' for '_'
+    assert err.startswith("error: unknown method 'picasso'") and "\n" not in err
+    assert bench.main(["chen-schmidt", "--list"]) == 0  # '-' for '_', and the paper's name for style_swap
+    assert bench.resolve_methods(["dumoulin", "cin", "Chen-Schmidt"]) == ["cin", "style_swap"]
 
 
 def test_timing_stamp_names_hardware_and_versions_and_old_stamps_are_unchanged():
@@ -241,18 +380,18 @@ def test_speed_figure_and_compact_table_from_a_report():
     report = fabricated_report()
     fig = speed.speed_figure(report)
     assert len(fig.axes) == 2 and all(ax.get_yscale() == "log" for ax in fig.axes)
-    rows = speed.compact_rows(report)
-    assert rows[0]["paper 512px"] == "46.75 (46.79)" and rows[2]["paper 256px"] == "0.011 (N/A)"
-    assert rows[3]["# Styles (ours / paper)"] == "32 / 32"
-    assert speed.markdown(rows).count("\n") == 6
+    rows = {row["Method"]: row for row in speed.compact_rows(report)}
+    assert rows["Gatys et al."]["paper 512px"] == "46.75 (46.79)" and rows["Ulyanov et al."]["paper 256px"] == "0.011 (N/A)"
+    assert rows["Dumoulin et al."]["# Styles (ours / paper)"] == "32 / 32"
+    assert speed.markdown(list(rows.values())).count("\n") == 1 + len(base.timed())
 
 
-def test_the_adain_row_uses_a_registered_decoder_for_its_encoder_or_says_random_weights():
-    assert bench.registered_adain_decoder("random") is None
-    found = bench.registered_adain_decoder("vgg16_bn_craft")
-    from stylelab.weights import registry
+def test_the_adain_row_uses_the_registered_decoder_for_its_encoder_or_says_random_weights():
+    from stylelab.methods.adain import speed as adain_speed
 
-    assert found is None or found in registry()
+    assert base.get("adain").speed is adain_speed.SPEED
+    assert adain_speed.registered_decoder("random") is None
+    assert adain_speed.registered_decoder("vgg16_bn_craft") == "adain-decoder-craft"
     report = bench.run_bench(["adain"], tiny_settings(), device="cpu", encoder="random", progress=False)
     assert report.rows[0].weights == "random decoder weights" and "random decoder weights" in report.rows[0].measured
 

@@ -1,6 +1,7 @@
 """Notebook 01's studies (Gatys et al.): the trade-off grid in the paper's α/β units, texture and content
-reconstructions as figures, and measures of "does the result carry the style?" that the optimisation
-never saw. The method itself is :mod:`stylelab.methods.gatys` (typed :class:`GatysConfig`)."""
+reconstructions as figures, measures of "does the result carry the style?" that the optimisation never
+saw, and the method's speed, timed through the speed table's registry as notebook 06 times it
+(:func:`speed_report`). The method itself is :mod:`stylelab.methods.gatys` (typed :class:`GatysConfig`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import replace
 
 import torch
 
+from .. import bench
 from ..encoders import MultiLayerEncoder
 from ..methods import gatys
 from ..perceptual import style_statistics_distance
@@ -136,3 +138,23 @@ def with_average_pooling(encoder: MultiLayerEncoder) -> MultiLayerEncoder:
         if isinstance(module, nn.MaxPool2d):
             clone.layers[name] = nn.AvgPool2d(module.kernel_size, module.stride, module.padding)
     return clone
+
+
+def speed_report(encoder: MultiLayerEncoder, sizes: Sequence[int], iterations: int, *, device,
+                 progress: bool = False) -> bench.BenchReport:
+    """Gatys' row of the speed table (``bench.run_bench(["gatys"], ...)``, the timer notebook 06 runs):
+    ``iterations`` L-BFGS iterations timed per size (fewer than 500: extrapolated to 500, marked), on a
+    fixed-noise pair (the cost does not depend on the pixels), fp32 eager only, style encoding timed apart."""
+    settings = bench.BenchSettings(sizes=tuple(sizes), gatys_iterations=iterations, fast_paths=False, images="noise")
+    return bench.run_bench(["gatys"], settings, device=device, encoder=encoder, progress=progress)
+
+
+def speed_rows(report: bench.BenchReport) -> list[dict]:
+    """The paper's Gatys row beside ours, per size: seconds for 500 iterations, without and with style
+    encoding, and whether they were extrapolated from fewer."""
+    iterations = min(report.settings.gatys_iterations, bench.PAPER_ITERATIONS)
+    return [{"method": report.label(r.method), "size (px)": r.size, "iterations run": iterations,
+             f"seconds for {bench.PAPER_ITERATIONS} iterations": round(r.seconds, 2),
+             "with style encoding": round(r.with_style_encoding, 2), "extrapolated": r.extrapolated,
+             "paper (Titan X)": r.paper_seconds, "paper with style encoding": r.paper_with_style_encoding}
+            for r in report.rows]

@@ -1,7 +1,8 @@
 """Notebook 06's table and figures: the AdaIN paper's Table 1 beside ours (timing: :mod:`stylelab.bench`).
 
-The paper's numbers live in ``bench.PAPER_SPEED``; the methods and what is timed for each in
-``bench.METHODS``; the inference paths in :mod:`stylelab.fastpath`. This module turns a profile's
+The paper's numbers live in ``bench.PAPER_SPEED``; the methods and what is timed for each in their
+``speed`` entries (the registry, :mod:`stylelab.methods.base`; ``report.methods`` for a run's); the
+inference paths in :mod:`stylelab.fastpath`. This module turns a profile's
 ``speed`` settings into a :class:`bench.BenchSettings`, and a :class:`bench.BenchReport` into the
 notebook's compact table, bar chart and generated sentences (generated, so that they are true of
 whatever numbers the run measured).
@@ -16,7 +17,7 @@ import numpy as np
 import torch
 
 from .. import bench
-from ..bench import PAPER_SPEED, BenchReport, BenchSettings
+from ..bench import BenchReport, BenchSettings
 
 
 def bench_settings(cfg) -> BenchSettings:
@@ -36,7 +37,7 @@ def use_threads(run) -> int:
 
 
 def measure(run, encoder) -> BenchReport:
-    """Every method of the table at the profile's sizes, on the run's device and encoder."""
+    """Every timed method at the profile's sizes, on the run's device and encoder."""
     return bench.run_bench(None, bench_settings(run.cfg), device=run.device, encoder=encoder, progress=run.progress)
 
 
@@ -53,11 +54,11 @@ def _as_given(value: float | None) -> str:
 
 def compact_rows(report: BenchReport) -> list[dict]:
     """The slide's layout: per size "seconds (with style encoding)" for ours and the paper's, and the ratio.
-    Extrapolated numbers carry a ``*``."""
+    Extrapolated numbers carry a ``*``; a method the paper's table lacks has N/A in its columns."""
     out = []
     for key in dict.fromkeys(r.method for r in report.rows):
         rows = [r for r in report.rows if r.method == key]
-        entry = {"Method": PAPER_SPEED[key].method}
+        entry = {"Method": report.label(key)}
         for r in rows:
             mark = "*" if r.extrapolated else ""
             entry[f"ours {r.size}px"] = f"{_seconds(r.seconds, mark)} ({_seconds(r.with_style_encoding, mark)})"
@@ -65,7 +66,7 @@ def compact_rows(report: BenchReport) -> list[dict]:
             entry[f"ours/paper {r.size}px"] = "N/A" if r.ratio is None else f"{r.ratio:,.0f}×" if r.ratio >= 10 else f"{r.ratio:.2g}×"
             if r.fast_seconds is not None:
                 entry[f"fast path {r.size}px"] = _seconds(r.fast_seconds, mark)
-        entry["# Styles (ours / paper)"] = f"{bench.METHODS[key].styles} / {PAPER_SPEED[key].styles_label}"
+        entry["# Styles (ours / paper)"] = f"{report.methods[key].speed.styles} / {report.methods[key].paper_styles}"
         out.append(entry)
     return out
 
@@ -103,7 +104,7 @@ def speed_figure(report: BenchReport):
                 ax.annotate(f"×{rows[key].ratio:,.0f}" if rows[key].ratio >= 10 else f"×{rows[key].ratio:.2g}",
                             (x[k], ours[k]), ha="center", va="bottom", fontsize=7)
         ax.set_yscale("log")
-        ax.set_xticks(x, [PAPER_SPEED[k].method.replace(" (ours)", "") for k in keys], rotation=20, fontsize=8)
+        ax.set_xticks(x, [report.label(k).replace(" (ours)", "") for k in keys], rotation=20, fontsize=8)
         ax.set_title(f"{size} px, style encoding excluded (×: ours / paper; hatched: extrapolated)", fontsize=9)
         ax.grid(axis="y", which="major", alpha=0.3)
     axes[0][0].set_ylabel("seconds per image (log scale)")
@@ -143,10 +144,10 @@ def findings(report: BenchReport) -> list[str]:
             if a.paper_seconds and u.paper_seconds:
                 lines.append(f"{size} px: AdaIN takes {a.paper_seconds / u.paper_seconds:.1f}× Ulyanov's time in the "
                              f"paper, {a.seconds / u.seconds:.1f}× here (fp32 eager)")
-    weights = {PAPER_SPEED[r.method].method: r.weights for r in report.rows if r.weights}
+    weights = {report.label(r.method): r.weights for r in report.rows if r.weights}
     if weights:
         lines.append("weights: " + "; ".join(f"{k}: {v}" for k, v in weights.items()))
-    extrapolated = [f"{PAPER_SPEED[r.method].method} {r.size} px ({r.measured})" for r in report.rows if r.extrapolated]
+    extrapolated = [f"{report.label(r.method)} {r.size} px ({r.measured})" for r in report.rows if r.extrapolated]
     if extrapolated:
         lines.append("extrapolated: " + "; ".join(extrapolated))
     return lines
@@ -156,10 +157,10 @@ def fast_path_findings(report: BenchReport) -> list[str]:
     """Per feed-forward method and size: the path chosen, its speed-up, and what each 16-bit path did."""
     lines = []
     for row in report.rows:
-        if bench.METHODS[row.method].kind != "feed-forward" or not row.paths:
+        if report.methods[row.method].speed.kind != "feed-forward" or not row.paths:
             continue
         best = next(p for p in row.paths if p.path == row.fast_path)
-        line = (f"{PAPER_SPEED[row.method].method} {row.size} px: {row.fast_path}, ×{best.speedup:.2f} of fp32 eager "
+        line = (f"{report.label(row.method)} {row.size} px: {row.fast_path}, ×{best.speedup:.2f} of fp32 eager "
                 f"({row.fast_seconds:.3g} s vs {row.seconds:.3g} s)")
         for p in row.paths:
             if p.path.startswith(("bf16", "fp16")) and p.path != row.fast_path:
