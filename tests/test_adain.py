@@ -418,3 +418,11 @@ def test_colour_preservation_keeps_the_contents_colours():
         kept = adain.stylize(model, content, style, preserve_color=mode)
         assert (_chroma(kept) - _chroma(content)).norm() < 0.1 * far, mode
         assert (_chroma(kept) - _chroma(style)).norm() > 0.9 * far, mode
+
+
+def test_style_swap_inverse_runs_in_the_shared_pixel_loop_with_its_nan_guard(encoder):
+    content = torch.rand(1, 3, 24, 24, generator=torch.Generator().manual_seed(0))
+    target = encoder(content, ["relu3_1"])["relu3_1"]
+    config = style_swap.StyleSwapConfig(iterations=2, tv_weight=float("nan"))
+    with pytest.raises(StylelabError, match="loss total became nan at step 0"):
+        style_swap.invert_features(encoder, target, content, config)

@@ -12,7 +12,6 @@ and texture synthesis from growing layer sets (α = 0, noise start).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -24,11 +23,10 @@ from ..colour import luminance_only
 from ..encoders import CONTENT_LAYER, STYLE_LAYERS, MultiLayerEncoder
 from ..errors import StylelabError
 from ..losses import gram_matrix, gram_style_loss
+from ..optim import OPTIMIZERS, RESTART_FACTOR, optimize_pixels  # noqa: F401  (re-exported)
 from ..perceptual import PerceptualConfig, PerceptualLoss
-from ..training import History, train
+from ..training import History
 
-OPTIMIZERS = ("lbfgs", "adam")
-RESTART_FACTOR = 1.1  # L-BFGS forgets its curvature memory when the loss rises by more than 10% in a step
 INITS = ("content", "noise", "style")
 
 
@@ -100,57 +98,13 @@ class GatysObjective(nn.Module):
         return self.loss(image, content_target=self.content_target, style_ids=0 if self.use_style else None)
 
 
-class _Pixels(nn.Module):
-    """The optimised image as a module, so that the training loop can checkpoint it."""
-
-    def __init__(self, image: torch.Tensor):
-        super().__init__()
-        self.image = nn.Parameter(image.detach().clone(memory_format=torch.contiguous_format))
-
-
 def optimize_image(objective: GatysObjective, init: torch.Tensor, config: GatysConfig, *, progress: bool = True,
                    description: str = "gatys", checkpoint=None) -> GatysResult:
-    """Minimise ``objective`` over the pixels of ``init`` (clamped to [0, 1] after every step)."""
-    pixels = _Pixels(init)
-    if config.optimizer == "lbfgs":
-        # max_iter=1: one L-BFGS iteration per step, so the bar and the history count iterations;
-        # the curvature history lives in the optimiser state and carries across steps.
-        # Tolerances 0: the iteration count, not L-BFGS' convergence test, decides when to stop
-        # (with Gram matrices normalised by C·H·W the gradients are small from the start).
-        optimizer = torch.optim.LBFGS([pixels.image], lr=config.lr or 1.0, max_iter=1, history_size=50,
-                                      tolerance_grad=0.0, tolerance_change=0.0)
-    else:
-        optimizer = torch.optim.Adam([pixels.image], lr=config.lr or 0.02)
-
-    previous = [math.inf]
-
-    def step(_: int) -> dict[str, float]:
-        last = {}
-
-        def closure():
-            optimizer.zero_grad(set_to_none=True)
-            losses = objective(pixels.image)
-            losses["total"].backward()
-            last.update(losses)
-            return losses["total"]
-
-        optimizer.step(closure)
-        with torch.no_grad():
-            pixels.image.clamp_(0, 1)
-        losses = {k: v.item() for k, v in last.items()}
-        if config.optimizer == "lbfgs" and losses["total"] > RESTART_FACTOR * previous[0]:
-            # The clamp projects every step back into [0, 1], so L-BFGS' stored curvature pairs
-            # describe a problem it is no longer solving; from a noise start at deep layers
-            # (relu4_2 reconstructions) that lets the loss climb back up and stay there.
-            # Forgetting them restarts from a short gradient step.
-            optimizer.state.clear()
-        previous[0] = losses["total"]
-        return losses
-
-    history = train(step, config.iterations, stateful={"pixels": pixels, "optimizer": optimizer},
-                    checkpoint=checkpoint, checkpoint_every=max(1, config.iterations // 5),
-                    description=description, progress=progress)
-    return GatysResult(pixels.image.detach().clamp(0, 1), history)
+    """Minimise ``objective`` over the pixels of ``init`` (clamped to [0, 1] after every step), with the
+    shared loop :func:`stylelab.optim.optimize_pixels`."""
+    image, history = optimize_pixels(objective, init, iterations=config.iterations, optimizer=config.optimizer,
+                                     lr=config.lr, progress=progress, description=description, checkpoint=checkpoint)
+    return GatysResult(image, history)
 
 
 def _initial_image(config: GatysConfig, content: torch.Tensor | None, style: torch.Tensor | None,

@@ -27,9 +27,9 @@ import torch.nn.functional as F
 from ..encoders import MultiLayerEncoder
 from ..errors import StylelabError
 from ..losses import total_variation
+from ..optim import OPTIMIZERS, optimize_pixels  # noqa: F401  (re-exported)
 from ..training import History
 
-OPTIMIZERS = ("lbfgs", "adam")
 #: The largest (style patches × content positions) block of scores held at once.
 CHUNK_ELEMENTS = 1 << 24
 
@@ -117,37 +117,20 @@ def style_swap(content_features: torch.Tensor, style_features: torch.Tensor, pat
 
 def invert_features(encoder: MultiLayerEncoder, target: torch.Tensor, init: torch.Tensor,
                     config: StyleSwapConfig) -> tuple[torch.Tensor, History]:
-    """x* = argminₓ ‖Φ(x) − target‖² / mean(target²) + γ TV(x), from ``init`` (pixels clamped to [0, 1])."""
-    x = init.detach().clone().requires_grad_(True)
+    """x* = argminₓ ‖Φ(x) − target‖² / mean(target²) + γ TV(x), from ``init`` (pixels clamped to [0, 1]), with
+    the shared loop :func:`stylelab.optim.optimize_pixels` (L-BFGS history of 20 pairs, as before)."""
     scale = target.square().mean().clamp_min(1e-12)
-    history: History = {"total": [], "features": [], "tv": []}
 
-    def objective():
+    def objective(x: torch.Tensor) -> dict[str, torch.Tensor]:
         features = encoder(x, [config.layer])[config.layer]
         if features.shape != target.shape:
             raise StylelabError(f"features of shape {tuple(features.shape)} cannot match the target {tuple(target.shape)}")
         term = F.mse_loss(features, target) / scale
         tv = total_variation(x)
-        total = term + config.tv_weight * tv
-        for key, value in (("total", total), ("features", term), ("tv", tv)):
-            history[key].append(float(value.detach()))
-        return total
+        return {"total": term + config.tv_weight * tv, "features": term, "tv": tv}
 
-    if config.optimizer == "lbfgs":
-        optimizer = torch.optim.LBFGS([x], lr=config.lr or 1.0, max_iter=1, history_size=20)
-    else:
-        optimizer = torch.optim.Adam([x], lr=config.lr or 0.02)
-    for _ in range(config.iterations):
-        def closure():
-            optimizer.zero_grad(set_to_none=True)
-            loss = objective()
-            loss.backward()
-            return loss
-
-        optimizer.step(closure)
-        with torch.no_grad():
-            x.clamp_(0, 1)
-    return x.detach(), history
+    return optimize_pixels(objective, init, iterations=config.iterations, optimizer=config.optimizer, lr=config.lr,
+                           history_size=20, progress=False, description="style swap inverse")
 
 
 def stylize(content: torch.Tensor, style: torch.Tensor, encoder: MultiLayerEncoder,
