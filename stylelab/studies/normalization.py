@@ -16,6 +16,7 @@ from torch import nn
 
 from ..losses import gram_layer_loss, gram_matrix, mean_std_style_loss
 from ..norms import ConditionalInstanceNorm, adain, batch_norm, instance_norm, mean_std
+from ..training import train
 
 
 def _as_display(normalised: torch.Tensor) -> torch.Tensor:
@@ -169,17 +170,15 @@ def train_cin(encoder, content: torch.Tensor, styles: torch.Tensor, config: CINT
               progress: bool = True) -> tuple[TinyCINNet, list[float]]:
     """Fit one TinyCINNet to all styles at once: each step renders the content in every style index s
     and pulls style s's output towards style image s (μ/σ of the features) while keeping the content."""
-    from tqdm import tqdm
-
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # these tiny convolutions lose 2-10x to OpenMP spin-waits on a busy CPU (measured)
     try:
-        return _train_cin(encoder, content, styles, config, progress, tqdm)
+        return _train_cin(encoder, content, styles, config, progress)
     finally:
         torch.set_num_threads(threads)
 
 
-def _train_cin(encoder, content, styles, config, progress, tqdm):
+def _train_cin(encoder, content, styles, config, progress):
     torch.manual_seed(config.seed)
     content = F.interpolate(content, size=config.train_size, mode="area")
     styles = F.interpolate(styles, size=config.train_size, mode="area")
@@ -191,8 +190,8 @@ def _train_cin(encoder, content, styles, config, progress, tqdm):
         content_target = encoder(content, [config.content_layer])[config.content_layer]
     optimiser = torch.optim.Adam(net.parameters(), lr=config.lr)
     inputs, index = content.expand(n, -1, -1, -1), torch.arange(n, device=content.device)
-    history = []
-    for _ in tqdm(range(config.steps), desc="CIN", disable=not progress, mininterval=1.0):
+
+    def step(_: int) -> dict[str, torch.Tensor]:
         feats = encoder(net(inputs, index), layers)
         style = mean_std_style_loss({k: feats[k] for k in config.style_layers},
                                     {k: style_feats[k] for k in config.style_layers})
@@ -201,9 +200,11 @@ def _train_cin(encoder, content, styles, config, progress, tqdm):
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
-        history.append(float(loss.detach()))
+        return {"total": loss}
+
+    history = train(step, config.steps, description="CIN", progress=progress)  # the one loop (bar, NaN guard)
     net.eval()
-    return net, history
+    return net, history["total"]
 
 
 def learned_cin_figure(net: TinyCINNet, content: torch.Tensor, styles: torch.Tensor, labels: Sequence[str],
