@@ -1,9 +1,19 @@
 """stylelab: the study group's neural style transfer suite.
 
-Modules mirror the talk: ``norms`` (BN / IN / CIN / AdaIN), ``losses`` (content, Gram, mean/std,
-TV), ``encoders`` (named-layer VGG), ``images`` and ``assets`` (I/O and the hashed image registry),
-``methods.gatys`` (optimisation-based transfer), ``training`` (the shared training loop),
-``experiment`` / ``provenance`` (notebook set-up and stamped figures), ``reproduce`` (papermill).
+Layers, each importing only those above it in this list:
+
+* core: ``errors`` (one-line errors, the one command error handler), ``device``, ``registry`` (the hashed
+  TSV registries and ``resolve(name_or_path, kind)``), ``assets`` (images), ``weights`` (model files with
+  config and recipe, weights-only loading), ``images``, ``datasets``, ``provenance``;
+* building blocks: ``norms`` (BN / IN / CIN / AdaIN and the channel statistics), ``losses`` (content, Gram,
+  mean/std, TV), ``colour`` (YIQ, histogram matching, luminance-only transfer), ``encoders`` (one
+  ``Encoder`` protocol; VGG-19, the offline VGG16-BN, the AdaIN port's VGG as weight sources), ``nets``,
+  ``perceptual``, ``optim`` (the one pixel optimiser), ``training`` (the one training loop, checkpoints),
+  ``timing`` and ``fastpath`` (timing primitives, fast inference paths);
+* ``methods``: one module per method behind ``methods.base.Method`` and its registry; ``fonts``: EMD;
+* ``bench`` (the AdaIN paper's speed table over the registry), ``studies`` (one module per notebook);
+* front ends: ``cli`` (``python -m stylelab train | stylize | bench | reproduce | site``), ``stylize``,
+  ``reproduce`` (papermill), ``site``, ``profiles`` (typed), ``experiment`` (notebook set-up).
 """
 
 from .errors import StylelabError

@@ -16,7 +16,6 @@ registry's hash column holds ``md5:<hex>`` and that digest is checked instead.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 import tempfile
@@ -26,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import StylelabError
+from .registry import read_tsv
 
 MIRROR_ENV = "STYLELAB_ASSET_MIRROR"
 CACHE_ENV = "STYLELAB_CACHE"
@@ -45,11 +45,8 @@ class Asset:
 def registry() -> dict[str, Asset]:
     """All known assets by name."""
     text = resources.files("stylelab.data").joinpath("assets.tsv").read_text(encoding="utf-8")
-    rows = [line for line in text.splitlines() if line and not line.startswith("#")]
-    assets = {}
-    for name, path, sha256, size, url, licence in csv.reader(rows, delimiter="\t"):
-        assets[name] = Asset(name, path, sha256, int(size), url, licence)
-    return assets
+    return {row["name"]: Asset(row["name"], row["path"], row["sha256"], int(row["bytes"]), row["url"], row["licence"])
+            for row in read_tsv(text, header_in_comment=True)}
 
 
 def names(kind: str | None = None) -> list[str]:

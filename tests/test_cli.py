@@ -22,7 +22,7 @@ def _photos_installed():
 
 
 @pytest.mark.skipif(not _photos_installed(), reason="training photos not installed (bash scripts/setup.sh)")
-def test_train_writes_a_model_with_its_recipe_and_resumes(tmp_path, mirror, capsys, one_torch_thread):
+def test_train_writes_a_model_with_its_recipe_and_resumes(tmp_path, mirror, monkeypatch, one_torch_thread):
     names = [photo_entries()[0].name, photo_entries()[1].name]
     out = tmp_path / "net.pt"
     args = ["train", "--method", "johnson", "--style", "style/sketch", "--steps", "3", "--image-size", "16",
@@ -34,8 +34,15 @@ def test_train_writes_a_model_with_its_recipe_and_resumes(tmp_path, mirror, caps
     assert trained.recipe["data"]["count"] == 2 and trained.recipe["steps"] == 3
     assert "python -m stylelab train" in trained.recipe["command"]
     # run again with more steps: resumes from the checkpoint at step 3
+    from stylelab import training
+
+    resumed_at = []
+    load = training.load_checkpoint
+    monkeypatch.setattr(training, "load_checkpoint", lambda *a, **k: resumed_at.append(load(*a, **k)[0]) or load(*a, **k))
     assert cli.main(args[:5] + ["--steps", "4"] + args[7:]) == 0
-    assert "3/4" in capsys.readouterr().err or feedforward.load_net(out).config.steps == 4
+    assert resumed_at == [3]
+    resumed = feedforward.load_net(out)
+    assert resumed.config.steps == 4 and len(resumed.recipe["history_every_10"]["total"]) == 1
 
 
 def test_user_errors_are_one_line_with_status_2(tmp_path, mirror):
@@ -100,9 +107,32 @@ def test_train_adain_init_from_starts_at_the_parent_and_keeps_its_recipe(tmp_pat
     assert "is neither a registered model" in capsys.readouterr().err
 
 
-def test_feedforward_training_needs_a_style(tmp_path, capsys):
-    assert cli.main(["train", "--method", "johnson", "--encoder", "random", "--out", str(tmp_path / "x.pt")]) == 2
-    assert "needs at least one --style" in capsys.readouterr().err
-    assert cli.main(["train", "--method", "johnson", "--style", "style/sketch", "--init-from", "x.pt",
-                     "--encoder", "random", "--out", str(tmp_path / "x.pt")]) == 2
-    assert "--init-from: for --method adain only, not johnson" in capsys.readouterr().err
+def test_a_flag_that_does_not_apply_to_the_method_is_a_one_line_error(tmp_path, capsys):
+    for method, flag in (("cin", ["--norm", "batch"]), ("adain", ["--tv-weight", "1"]), ("johnson", ["--lr-decay", "0.1"])):
+        assert cli.main(["train", "--method", method, *flag, "--encoder", "random", "--out", str(tmp_path / "x.pt")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {flag[0]} does not apply to --method {method}") and err.count("\n") == 1
+    assert not (tmp_path / "x.pt").exists()
+    assert cli.main(["train", "--method", "dumoulin", "--norm", "batch", "--out", str(tmp_path / "x.pt")]) == 2
+    assert "--norm does not apply to --method cin" in capsys.readouterr().err  # an alias is the same method
+    assert cli.main(["train", "--method", "gatys", "--out", str(tmp_path / "x.pt")]) == 2
+    assert "does not train" in capsys.readouterr().err
+
+
+def test_train_defaults_and_help_come_from_the_configs(capsys):
+    from stylelab.methods import base
+
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for name in base.trainable():
+        method = base.get(name)
+        config = method.default_config()
+        assert f"{config.steps} (" in text and f"{name}" in text
+        for field in method.train_fixed:
+            assert getattr(config, field) == method.train_fixed[field]
+    feedforward_steps = base.get("johnson").default_config().steps
+    adain_steps = base.get("adain").default_config().steps
+    assert f"--steps STEPS (default {feedforward_steps} (johnson, ulyanov, cin); {adain_steps} (adain))" in text
+    assert cli.main(["train", "--list"]) == 0
+    assert [line.split(":")[0].split(" ")[0] for line in capsys.readouterr().out.splitlines()] == base.trainable()

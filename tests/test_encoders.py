@@ -122,3 +122,28 @@ def test_unknown_names_and_bad_inputs_are_clear():
         encoder(torch.rand(1, 3, 32, 32), ["relu9_1"])
     with pytest.raises(StylelabError, match=r"\(N, 3, H, W\)"):
         encoder(torch.rand(3, 32, 32), ["relu1_1"])
+
+
+def test_every_encoder_is_one_protocol_and_the_port_vgg_is_a_weight_source(tmp_path):
+    from stylelab.encoders import PORT_VGG, Encoder, PortVGG, build_encoder, encoder_kind
+    from stylelab.fastpath import AutocastEncoder
+
+    torch.manual_seed(0)
+    torch.save(PortVGG().state_dict(), tmp_path / "vgg_normalised.pth")
+    port = build_encoder(PORT_VGG, weights=tmp_path / "vgg_normalised.pth", last_layer="relu4_1")
+    random = build_encoder("random", seed=3, last_layer="relu4_1")
+    for encoder in (port, random, AutocastEncoder(random, torch.bfloat16)):
+        assert isinstance(encoder, Encoder)
+        assert encoder.layer_names[-1] == "relu4_1"
+    assert [encoder_kind(e) for e in (port, random)] == [PORT_VGG, "random"]
+    image = torch.rand(1, 3, 32, 32)
+    features = port(image, ["relu1_1", "relu4_1"])
+    assert features["relu4_1"].shape == (1, 512, 4, 4)
+    # the same weights, loaded by hand, give the same features: the builder adds nothing
+    by_hand = PortVGG()
+    by_hand.load_state_dict(torch.load(tmp_path / "vgg_normalised.pth", weights_only=True))
+    assert torch.equal(by_hand(image, ["relu4_1"])["relu4_1"], features["relu4_1"])
+    with pytest.raises(StylelabError, match="needs weights="):
+        build_encoder(PORT_VGG)
+    with pytest.raises(StylelabError, match="finds its own weights"):
+        build_encoder("random", weights=tmp_path / "vgg_normalised.pth")

@@ -51,7 +51,7 @@ def _args(*extra, out):
 def test_corrupt_image_is_skipped_with_one_line_and_the_rest_are_written(inputs, decoder_file, tmp_path, capsys):
     photos, style = inputs
     out = tmp_path / "out"
-    args = _args("--method", "adain", "--decoder", str(decoder_file), "--content", str(photos), "--style", str(style),
+    args = _args("--method", "adain", "--weights", str(decoder_file), "--content", str(photos), "--style", str(style),
                  out=out)
     assert cli.main(args) == 1  # some inputs failed, the others were written
     err = capsys.readouterr().err
@@ -75,7 +75,7 @@ def test_a_folder_says_which_files_it_ignored_and_reads_gif_and_bmp(inputs, deco
     (photos / "notes.txt").write_text("not an image")
     (photos / "scan.heic").write_bytes(b"\0" * 10)
     out = tmp_path / "out"
-    assert cli.main(_args("--method", "adain", "--decoder", str(decoder_file), "--content", str(photos),
+    assert cli.main(_args("--method", "adain", "--weights", str(decoder_file), "--content", str(photos),
                           "--style", str(style), out=out)) == 0
     lines = [line for line in capsys.readouterr().err.splitlines() if "ignored" in line]
     assert len(lines) == 1 and "ignored 2 file(s) that are not images" in lines[0]
@@ -87,7 +87,7 @@ def test_a_folder_says_which_files_it_ignored_and_reads_gif_and_bmp(inputs, deco
 def test_adain_controls_on_the_command_line(inputs, decoder_file, tmp_path, mirror):
     photos, style = inputs
     other = _png(tmp_path / "other.png", 5, (40, 40))
-    base = ["--method", "adain", "--decoder", str(decoder_file), "--content", str(photos / "a.png")]
+    base = ["--method", "adain", "--weights", str(decoder_file), "--content", str(photos / "a.png")]
     out = tmp_path / "out"
     assert cli.main(_args(*base, "--style", str(style), "--style", str(other), "--style-weights", "0.3", "0.7",
                           "--alpha", "0.5", "--preserve-color", out=out)) == 0
@@ -103,7 +103,8 @@ def test_port_files_on_the_command_line(inputs, tmp_path):
     torch.save(adain.PortVGG().state_dict(), tmp_path / "vgg_normalised.pth")
     torch.save(nn.Sequential(*adain.decoder_layers()).state_dict(), tmp_path / "decoder.pth")
     out = tmp_path / "out"
-    assert cli.main(_args("--method", "adain", "--port-vgg", str(tmp_path / "vgg_normalised.pth"), "--port-decoder",
+    # the port's decoder.pth is recognised by its keys (a bare state dict), with the port's VGG beside it
+    assert cli.main(_args("--method", "adain", "--port-vgg", str(tmp_path / "vgg_normalised.pth"), "--weights",
                           str(tmp_path / "decoder.pth"), "--content", str(photos / "a.png"), "--style", str(style),
                           out=out)) == 0
     assert Image.open(out / "a_stylized_style.png").size == (39, 32)  # 44×36 scaled to a short side of 32
@@ -122,7 +123,7 @@ def test_johnson_cin_and_gatys(inputs, tmp_path):
     assert cli.main(_args("--method", "cin", "--weights", str(cin), *content, "--style", "style", out=out / "c")) == 0
     assert cli.main(_args("--method", "gatys", "--encoder", "random", "--iterations", "2", *content,
                           "--style", str(style), out=out / "g")) == 0
-    assert [p.name for p in (out / "j").iterdir()] == ["a_johnson.png"]
+    assert [p.name for p in (out / "j").iterdir()] == ["a_stylized_la_muse.png"]  # the net's one style
     assert [p.name for p in (out / "c").iterdir()] == [p.name for p in (out / "g").iterdir()] == ["a_stylized_style.png"]
     assert cli.main(_args("--method", "johnson", "--weights", str(cin), *content, out=out)) == 2  # a CIN net
     assert cli.main(_args("--method", "cin", "--weights", str(cin), *content, "--style", "mondrian", out=out)) == 2
@@ -131,9 +132,13 @@ def test_johnson_cin_and_gatys(inputs, tmp_path):
 def test_usage_errors_are_one_line_with_status_2(inputs, tmp_path, capsys):
     photos, style = inputs
     assert cli.main(_args("--method", "adain", "--port-vgg", "weights/adain_vgg_normalised", "--content", str(photos),
-                          "--style", str(style), out=tmp_path / "o")) == 2  # half of the port's pair
+                          "--style", str(style), out=tmp_path / "o")) == 2  # the port's VGG with our decoder
     err = capsys.readouterr().err
-    assert err.startswith("error: adain needs a decoder") and err.count("\n") == 1
+    assert err.startswith("error: --port-vgg goes with the port's decoder.pth") and err.count("\n") == 1
+    assert cli.main(_args("--method", "johnson", "--mask", "mask/mask", "--content", str(photos),
+                          out=tmp_path / "o")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --mask does not apply to --method johnson") and err.count("\n") == 1
     assert cli.main(_args("--method", "gatys", "--content", str(tmp_path / "nowhere"), "--style", str(style),
                           out=tmp_path / "o")) == 2
     assert cli.main(_args("--method", "johnson", "--weights", "x.pt", "--alpha", "0.5", "--content", str(photos),
@@ -141,7 +146,7 @@ def test_usage_errors_are_one_line_with_status_2(inputs, tmp_path, capsys):
 
 
 def test_adain_defaults_to_the_committed_decoder(inputs, tmp_path):
-    from stylelab.stylize import DEFAULT_DECODER
+    from stylelab.methods.adain import DEFAULT_DECODER
     from stylelab.weights import registry
 
     assert DEFAULT_DECODER in registry()
@@ -150,3 +155,14 @@ def test_adain_defaults_to_the_committed_decoder(inputs, tmp_path):
     # exit status 1: the corrupt photo of the fixture is reported and skipped, the other two are written
     assert cli.main(_args("--method", "adain", "--content", str(photos), "--style", str(style), out=out)) == 1
     assert len(list(out.glob("*.png"))) == 2
+
+
+def test_every_registered_method_is_listed_and_runs_through_one_loop(capsys):
+    from stylelab.methods import base
+
+    assert cli.main(["stylize", "--list"]) == 0
+    listed = [line.split(" ")[0].rstrip(":") for line in capsys.readouterr().out.splitlines()]
+    assert listed == list(base.methods()) == ["gatys", "style_swap", "johnson", "ulyanov", "cin", "adain"]
+    assert base.get("dumoulin") is base.get("cin") and base.get("chen-schmidt") is base.get("style_swap")
+    with pytest.raises(Exception, match="unknown method 'wct'"):
+        base.get("wct")

@@ -16,7 +16,6 @@ size per face and with the ink box centred, and marks which characters a face re
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
 import os
@@ -30,7 +29,9 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
+from ..assets import cache_dir
 from ..errors import StylelabError
+from ..registry import read_tsv
 
 FONT_DIRS_ENV = "STYLELAB_FONT_DIRS"
 DEFAULT_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
@@ -62,8 +63,7 @@ class FontSpec:
 @lru_cache(maxsize=1)
 def _manifest_rows() -> tuple[FontSpec, ...]:
     text = resources.files("stylelab.data").joinpath("fonts.tsv").read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
-    rows = list(csv.DictReader(lines, delimiter="\t"))
+    rows = read_tsv(text)
     specs = tuple(FontSpec(r["name"], r["script"], r["split"], tuple(r["profiles"].split(",")), r["package"],
                            r["file"], int(r["index"]), r["description"]) for r in rows)
     names = [s.name for s in specs]
@@ -335,8 +335,6 @@ class GlyphTable:
 
 
 def _cache_path(spec: FontSpec, path: Path, chars: str, image_size: int, fill: float) -> Path:
-    from ..assets import cache_dir
-
     stat = path.stat()
     key = f"{RENDER_VERSION}|{path}|{stat.st_size}|{stat.st_mtime_ns}|{spec.index}|{image_size}|{fill}|{chars}"
     digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]

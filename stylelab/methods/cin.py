@@ -31,10 +31,14 @@ from dataclasses import replace
 import torch
 from torch import nn
 
+from .. import timing
 from ..errors import StylelabError
+from ..fastpath import Network
 from ..nets import count_parameters
 from ..norms import ConditionalInstanceNorm
+from ..weights import pretrained_path
 from . import feedforward
+from .base import Speed
 from .feedforward import TrainedNet
 
 #: how far the weights' sum may be from one
@@ -249,3 +253,43 @@ def _check_id(style, styles: int) -> int:
     if not _is_style_id(style) or not 0 <= int(style) < styles:
         raise StylelabError(f"style id must be an integer in 0..{styles - 1}, got {style!r}")
     return int(style)
+
+
+#: The styles of the CIN net the speed table times: the paper's Dumoulin row's 32 (a CIN net's cost does not
+#: depend on how many rows of γˢ, βˢ it holds).
+BENCH_STYLES = 32
+
+
+def _time_cin_row(size: int, ctx: timing.BenchContext) -> timing.SpeedRow:
+    """The committed CIN net (:attr:`CIN.default_weights`) grown to :data:`BENCH_STYLES` styles, style 0:
+    one forward pass, along the fast paths."""
+    if "cin" not in ctx.networks:
+        # the new rows start at the mean of the committed ones (grow_styles)
+        trained = feedforward.load_net(pretrained_path(CIN.default_weights), device=ctx.device)
+        net = grow_styles(trained.net, BENCH_STYLES - num_styles(trained.net)).eval()
+        ctx.networks["cin"] = Network("cin", net, timing.content_input(ctx), lambda m, x: m(x, 0),
+                                      weights=f"{CIN.default_weights} grown to {BENCH_STYLES} styles, style 0")
+    return timing.feedforward_row(size, ctx, ctx.networks["cin"])
+
+
+class CIN(feedforward.FeedForwardMethod):
+    """One net, N styles: ``--style`` picks the net's styles by name; ``stylize`` also takes mixing weights."""
+
+    name = "cin"
+    aliases = ("dumoulin", "conditional_instance_norm")
+    summary = "one transform net for N styles with conditional instance norm (per-style γˢ, βˢ)"
+    paper = "Dumoulin et al., ICLR 2017"
+    train_fixed = {"architecture": "johnson", "norm": "conditional_instance"}
+    default_weights = "cin-instance-4styles"
+    speed = Speed("dumoulin", "feed-forward", str(BENCH_STYLES),
+                  f"Johnson net with conditional instance norm, {BENCH_STYLES} styles ({default_weights} grown "
+                  f"to {BENCH_STYLES}): one forward pass", _time_cin_row)
+
+    @classmethod
+    def accepts(cls, config) -> bool:
+        return config.norm == "conditional_instance"
+
+    def stylize(self, content: torch.Tensor, styles=(0,), **controls) -> torch.Tensor:
+        """``styles``: one style id, or mixing weights over the net's styles (:func:`mixing_weights`)."""
+        style = styles[0] if len(styles) == 1 else list(styles)
+        return stylize(self.trained.net, content, style).clamp(0, 1)

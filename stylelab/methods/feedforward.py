@@ -24,14 +24,17 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .. import assets, images
+from .. import images, timing
 from ..datasets import RandomCropDataset, training_photos
 from ..encoders import MultiLayerEncoder
 from ..errors import StylelabError
+from ..fastpath import Network
 from ..nets import NORMS, TextureNet, TransformNet
 from ..perceptual import PerceptualConfig, PerceptualLoss
+from ..registry import resolve
 from ..training import History, check_run_settings, train
-from ..weights import config_from_dict, load_state, read_model, save_model
+from ..weights import config_from_dict, load_state, pretrained_path, read_model, save_model
+from .base import Method, NoOptions, Speed, methods
 
 ARCHITECTURES = ("johnson", "ulyanov")
 #: Johnson et al.'s loss layers (VGG-16 names; the offline VGG16-BN encoder has them all).
@@ -112,8 +115,7 @@ def load_style_images(styles: Sequence[str], short_side: int, device="cpu") -> l
     """Each style (an asset name like ``style/la_muse`` or a path) as (1, 3, H, W) at ``short_side``."""
     out = []
     for style in styles:
-        source = assets.fetch(style) if style in assets.registry() else style
-        out.append(images.load_image(source, short_side=short_side, device=device))
+        out.append(images.load_image(resolve(style, "asset"), short_side=short_side, device=device))
     return out
 
 
@@ -188,3 +190,105 @@ def stylize(net: nn.Module, content: torch.Tensor, style=0) -> torch.Tensor:
     pad_h, pad_w = (-h) % multiple, (-w) % multiple
     x = torch.nn.functional.pad(content, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else content
     return net(x, style)[..., :h, :w]
+
+
+# --- the method interface (stylelab.methods.base) ---------------------------------------------
+
+class FeedForwardMethod(Method):
+    """A transform net trained on fixed styles: ``--weights`` is one of our model files (registered name
+    or path), ``--style`` picks among the net's styles by name, ``stylize`` is one forward pass."""
+
+    Options = NoOptions
+    style_source = "net"
+    weights_help = "a registered model name or a model file written by python -m stylelab train"
+    train_config = FeedForwardConfig
+    default_weights: str | None = None
+
+    @classmethod
+    def accepts(cls, config: FeedForwardConfig) -> bool:
+        """Whether a trained net's config is one of this method's nets."""
+        return all(getattr(config, k) == v for k, v in cls.train_fixed.items()) and (
+            config.norm != "conditional_instance")
+
+    @classmethod
+    def load(cls, weights=None, options=None, *, device="cpu", encoder="auto") -> "FeedForwardMethod":
+        weights = weights or cls.default_weights
+        if weights is None:
+            raise StylelabError(f"--method {cls.name} needs --weights: {cls.weights_help}")
+        self = cls(options, device=device)
+        self.trained = cls.load_trained(resolve(weights, "model"), device=device)
+        if not cls.accepts(self.trained.config):
+            owner = next((m.name for m in methods().values() if isinstance(m, type) and issubclass(m, FeedForwardMethod)
+                          and m.accepts(self.trained.config)), None)
+            raise StylelabError(f"{weights} is a {self.trained.config.architecture}/{self.trained.config.norm} net, "
+                                f"not a {cls.name} net" + (f"; use --method {owner}" if owner else ""))
+        self.weights = str(weights)
+        return self
+
+    def net_styles(self) -> list[str]:
+        return list(self.trained.config.styles)
+
+    def describe(self) -> str:
+        return Path(self.weights).stem
+
+    def stylize(self, content: torch.Tensor, styles=(0,), **controls) -> torch.Tensor:
+        """``styles``: one style id of the net (a single-style net has only 0)."""
+        style = styles[0] if len(styles) else 0
+        return stylize(self.trained.net, content, style).clamp(0, 1)
+
+    @classmethod
+    def load_trained(cls, path, *, device="cpu", encoder=None) -> TrainedNet:
+        return load_net(path, device=device)
+
+    @classmethod
+    def train(cls, config, encoder, *, checkpoint=None, checkpoint_every=200, progress=True, init_from=None):
+        net = cls.load_trained(init_from, device=next(encoder.parameters()).device).net if init_from else None
+        return train_net(config, encoder, net=net, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+                         progress=progress)
+
+    @classmethod
+    def save(cls, path, trained, recipe):
+        return save_net(path, trained, recipe)
+
+
+def _time_johnson_row(size: int, ctx: timing.BenchContext) -> timing.SpeedRow:
+    """The committed Johnson net (:attr:`Johnson.default_weights`): one forward pass, along the fast paths."""
+    if "johnson" not in ctx.networks:
+        net = load_net(pretrained_path(Johnson.default_weights), device=ctx.device).net.eval()
+        ctx.networks["johnson"] = Network("johnson", net, timing.content_input(ctx), lambda m, x: m(x),
+                                          weights=Johnson.default_weights)
+    return timing.feedforward_row(size, ctx, ctx.networks["johnson"])
+
+
+def _time_ulyanov_row(size: int, ctx: timing.BenchContext) -> timing.SpeedRow:
+    """A texture network with random weights (``settings.seed``; the cost does not depend on them): one
+    forward pass, along the fast paths (it draws noise, so every compared call starts from the same seed)."""
+    if "ulyanov" not in ctx.networks:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(ctx.settings.seed)
+            net = TextureNet().eval().to(ctx.device)
+        ctx.networks["ulyanov"] = Network("ulyanov", net, timing.content_input(ctx), lambda m, x: m(x), random=True,
+                                          trained=False, weights="random weights")
+    return timing.feedforward_row(size, ctx, ctx.networks["ulyanov"])
+
+
+class Johnson(FeedForwardMethod):
+    name = "johnson"
+    summary = "a transform net trained per style with the perceptual loss: one forward pass"
+    paper = "Johnson et al., ECCV 2016"
+    train_fixed = {"architecture": "johnson"}
+    default_weights = "johnson-instance-la_muse"
+    speed = Speed(None, "feed-forward", "1",
+                  "Johnson net (residual blocks, instance norm), the committed johnson-instance-la_muse: "
+                  "one forward pass", _time_johnson_row)
+
+
+class Ulyanov(FeedForwardMethod):
+    name = "ulyanov"
+    aliases = ("texture_net",)
+    summary = "the multi-scale texture-network generator, trained per style: one forward pass"
+    paper = "Ulyanov et al., ICML 2016"
+    train_fixed = {"architecture": "ulyanov"}
+    speed = Speed("ulyanov", "feed-forward", "1",
+                  "texture network (5 scales, width 8, instance norm), random weights: one forward pass",
+                  _time_ulyanov_row)

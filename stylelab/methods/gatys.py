@@ -13,19 +13,21 @@ and texture synthesis from growing layer sets (α = 0, noise start).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import fastpath, timing
 from ..colour import luminance_only
-from ..encoders import CONTENT_LAYER, STYLE_LAYERS, MultiLayerEncoder
+from ..encoders import CONTENT_LAYER, STYLE_LAYERS, MultiLayerEncoder, build_encoder
 from ..errors import StylelabError
 from ..losses import gram_matrix, gram_style_loss
 from ..optim import OPTIMIZERS, RESTART_FACTOR, optimize_pixels  # noqa: F401  (re-exported)
 from ..perceptual import PerceptualConfig, PerceptualLoss
 from ..training import History
+from .base import Method, Speed
 
 INITS = ("content", "noise", "style")
 
@@ -210,3 +212,102 @@ def style_distance(encoder: MultiLayerEncoder, image: torch.Tensor, style: torch
         grams = {k: gram_matrix(v) for k, v in style_features.items()}
         positions = {k: v.shape[2] * v.shape[3] for k, v in style_features.items()}
         return gram_style_loss(encoder(image, layers), grams, {k: 1.0 / len(layers) for k in layers}, positions).item()
+
+
+# --- the method interface (stylelab.methods.base) ---------------------------------------------
+
+@dataclass(frozen=True)
+class GatysOptions:
+    """The command line's Gatys controls (defaults: :class:`GatysConfig`'s)."""
+
+    iterations: int = field(default=GatysConfig.iterations, metadata={"help": "L-BFGS (or Adam) iterations"})
+    optimizer: str = field(default=GatysConfig.optimizer, metadata={"help": "lbfgs or adam"})
+    style_weight: float = field(default=GatysConfig.style_weight, metadata={"help": "β/α with the normalised losses"})
+    scales: tuple[int, ...] = field(default=GatysConfig.scales, metadata={"help": "coarse-to-fine short sides"})
+    preserve_color: str | None = field(default=None, metadata={
+        "help": "luminance (the bare flag): stylise the luminance only, keep the content's colours",
+        "const": "luminance", "choices": ("luminance",)})
+
+
+#: A Gatys fast path keeps the output when its result's fp32 loss is at most this much above fp32 eager's
+#: (pixels of two optimisation runs drift apart; the loss says whether the result is as good).
+GATYS_LOSS_TOLERANCE = 0.05
+
+
+def _time_gatys_row(size: int, ctx: timing.BenchContext) -> timing.SpeedRow:
+    """The speed table's Gatys row: ``settings.gatys_iterations`` iterations timed (style encoding, i.e. the
+    Gram and content targets, timed apart), multiplied out to :data:`stylelab.timing.PAPER_ITERATIONS`;
+    with ``settings.fast_paths`` and native bf16, also the encoder under bf16 autocast, kept when its
+    result's fp32 loss is within :data:`GATYS_LOSS_TOLERANCE` of eager's."""
+    s, device = ctx.settings, ctx.device
+    counted = timing.PAPER_ITERATIONS
+    content, style = timing.bench_pair(size, device, s)
+    measured = min(s.gatys_iterations, counted)
+    config = GatysConfig(iterations=measured, optimizer=s.optimizer)
+    encoders: list[tuple[str, nn.Module]] = [(fastpath.EAGER.name, ctx.encoder)]
+    if s.fast_paths and fastpath.bf16_supported(device):
+        # bf16, not fp16: the backward pass through VGG needs bf16's range
+        encoders.append(("bf16 autocast + channels_last", fastpath.AutocastEncoder(ctx.encoder, torch.bfloat16)))
+    reference = GatysObjective(ctx.encoder, config, content, style)
+    results, images, losses = [], [], []
+    for name, encoder in encoders:
+        if s.warmup:
+            optimize_image(GatysObjective(encoder, config, content, style), content, replace(config, iterations=1),
+                           progress=False)
+        encoding, _ = timing.median_seconds(lambda: GatysObjective(encoder, config, content, style), device,
+                                            s.slow_repeats, 0)
+        objective = GatysObjective(encoder, config, content, style)
+        seconds, result = timing.median_seconds(lambda: optimize_image(objective, content, config, progress=False),
+                                                device, s.slow_repeats, 0)
+        with torch.no_grad():
+            losses.append(float(reference(result.image)["total"]))
+        images.append(result.image.float().cpu())
+        total = seconds / measured * counted
+        results.append((name, total, total + encoding))
+    rows = []
+    output_range = float(images[0].max() - images[0].min())
+    for (name, total, _), image, loss in zip(results, images, losses):
+        difference = (image - images[0]).abs()
+        rows.append(fastpath.PathResult("gatys", size, name, total, float(difference.max()),
+                                        loss <= losses[0] * (1 + GATYS_LOSS_TOLERANCE), results[0][1],
+                                        float(difference.mean()), output_range=output_range,
+                                        note=f"fp32 loss after {measured} it. ×{loss / losses[0]:.3f} of eager's"))
+    best = fastpath.fastest(rows)
+    best_with = next(w for n, _, w in results if n == best.path)
+    optimizer = "L-BFGS" if s.optimizer == "lbfgs" else "Adam"
+    how = (f"{measured} of {counted} {optimizer} iterations timed, ×{counted / measured:g}"
+           if measured < counted else f"{counted} {optimizer} iterations")
+    return timing.SpeedRow("gatys", size, results[0][1], results[0][2], fast_seconds=best.seconds,
+                           fast_with_style_encoding=best_with, fast_path=best.path, measured=how,
+                           extrapolated=measured < counted, paths=rows)
+
+
+class Gatys(Method):
+    """Optimise the pixels; ``stylize`` takes one style image and any :class:`GatysConfig` field as a control."""
+
+    name = "gatys"
+    summary = "optimise the pixels against VGG content + Gram style losses (L-BFGS)"
+    paper = "Gatys et al., CVPR 2016"
+    Options = GatysOptions
+    uses_encoder = True
+    speed = Speed("gatys", "optimisation", "∞",
+                  "L-BFGS on the pixels against VGG Gram (relu1_1…relu5_1) and content (relu4_2) losses, "
+                  "500 iterations; style encoding: the style's Gram targets (and the content target)",
+                  _time_gatys_row)
+
+    @classmethod
+    def load(cls, weights=None, options=None, *, device="cpu", encoder="auto") -> "Gatys":
+        self = super().load(weights, options, device=device)
+        self.encoder = build_encoder(encoder, device=device)
+        self.config = replace(GatysConfig(), **{**asdict(self.options), "preserve_color": bool(self.options.preserve_color)})
+        self.config.validate(self.encoder)
+        return self
+
+    def check_styles(self, count: int) -> None:
+        if count != 1:
+            raise StylelabError(f"gatys takes one style image per output, got {count}")
+
+    def stylize(self, content: torch.Tensor, styles, **controls) -> torch.Tensor:
+        self.check_styles(len(styles))
+        config = replace(self.config, **controls)
+        return stylize(content, styles[0], self.encoder, config, progress=False).image

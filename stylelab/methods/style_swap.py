@@ -19,16 +19,18 @@ found by an optimisation-based inverse, as the paper's slow variant:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
 
-from ..encoders import MultiLayerEncoder
+from .. import timing
+from ..encoders import MultiLayerEncoder, build_encoder
 from ..errors import StylelabError
 from ..losses import total_variation
 from ..optim import OPTIMIZERS, optimize_pixels  # noqa: F401  (re-exported)
 from ..training import History
+from .base import Method, Speed
 
 #: The largest (style patches × content positions) block of scores held at once.
 CHUNK_ELEMENTS = 1 << 24
@@ -154,3 +156,73 @@ def stylize(content: torch.Tensor, style: torch.Tensor, encoder: MultiLayerEncod
     started = time.perf_counter()
     image, history = invert_features(encoder, swapped, init, config)
     return StyleSwapResult(image, swapped, history, {"swap": swap_s, "inverse": time.perf_counter() - started})
+
+
+# --- the method interface (stylelab.methods.base) ---------------------------------------------
+
+@dataclass(frozen=True)
+class StyleSwapOptions:
+    """The command line's style-swap controls (defaults: :class:`StyleSwapConfig`'s)."""
+
+    layer: str = field(default=StyleSwapConfig.layer, metadata={"help": "the encoder layer where patches are swapped"})
+    patch_size: int = field(default=StyleSwapConfig.patch_size, metadata={"help": "side of the swapped patches"})
+    iterations: int = field(default=StyleSwapConfig.iterations, metadata={"help": "iterations of the inverse"})
+
+
+def _time_style_swap_row(size: int, ctx: timing.BenchContext) -> timing.SpeedRow:
+    """The speed table's Chen and Schmidt row: the swap at relu3_1, then our optimisation inverse
+    (``settings.inverse_iterations`` of its iterations timed, multiplied out to all it counts); style
+    encoding (the style's relu3_1 features) timed apart."""
+    s, device, encoder = ctx.settings, ctx.device, ctx.encoder
+    config = StyleSwapConfig()
+    counted = config.iterations
+    measured = min(s.inverse_iterations or counted, counted)
+    content, style = timing.bench_pair(size, device, s)
+    layer = config.layer
+    with torch.no_grad():
+        encoding, style_features = timing.median_seconds(lambda: encoder(style, [layer])[layer], device,
+                                                         s.slow_repeats, s.warmup)
+        swap, swapped = timing.median_seconds(
+            lambda: style_swap(encoder(content, [layer])[layer], style_features, config.patch_size, config.stride),
+            device, s.slow_repeats, s.warmup)
+    if s.warmup:
+        invert_features(encoder, swapped, content, replace(config, iterations=1))
+    inverse, _ = timing.median_seconds(
+        lambda: invert_features(encoder, swapped, content, replace(config, iterations=measured)),
+        device, s.slow_repeats, 0)
+    seconds = swap + inverse / measured * counted
+    how = (f"swap + {measured} of {counted} inverse L-BFGS iterations timed, ×{counted / measured:g}"
+           if measured < counted else f"swap + {counted} inverse L-BFGS iterations")
+    return timing.SpeedRow("style_swap", size, seconds, seconds + encoding, measured=how,
+                           extrapolated=measured < counted)
+
+
+class StyleSwap(Method):
+    """Swap each content patch for its closest style patch at one layer, then invert the features."""
+
+    name = "style_swap"
+    aliases = ("chen_schmidt",)
+    summary = "swap content patches for their closest style patches at relu3_1, then invert (optimisation)"
+    paper = "Chen & Schmidt, 2016"
+    Options = StyleSwapOptions
+    uses_encoder = True
+    speed = Speed("chen_schmidt", "optimisation", "∞",
+                  "style swap at relu3_1 (3×3 patches), then our optimisation inverse (30 L-BFGS iterations), "
+                  "not the paper's inverse network; style encoding: the style's relu3_1 features",
+                  _time_style_swap_row)
+
+    @classmethod
+    def load(cls, weights=None, options=None, *, device="cpu", encoder="auto") -> "StyleSwap":
+        self = super().load(weights, options, device=device)
+        self.encoder = build_encoder(encoder, device=device)
+        self.config = replace(StyleSwapConfig(), **asdict(self.options))
+        self.config.validate(self.encoder)
+        return self
+
+    def check_styles(self, count: int) -> None:
+        if count != 1:
+            raise StylelabError(f"style_swap takes one style image per output, got {count}")
+
+    def stylize(self, content: torch.Tensor, styles, **controls) -> torch.Tensor:
+        self.check_styles(len(styles))
+        return stylize(content, styles[0], self.encoder, replace(self.config, **controls)).image

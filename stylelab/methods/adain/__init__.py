@@ -31,3 +31,4 @@ __all__ = [
     "mean_std_style_loss", "port_file", "port_vgg_layers", "recolour_styles", "save_decoder", "spatial_adain",
     "stylize", "trade_off", "train_decoder", "training_data", "training_styles",
 ]
+from .method import DEFAULT_DECODER, AdaIN  # noqa: E402  (the method interface, after the pieces it joins)

@@ -21,15 +21,16 @@ from torchvision.transforms.v2 import functional as TF
 
 from ... import assets
 from ...datasets import RandomCropDataset, stable_seed, training_photos
-from ...encoders import build_encoder
+from ...encoders import PORT_VGG, build_encoder, encoder_kind
 from ...errors import StylelabError
+from ...registry import resolve
 from ...losses import content_loss, mean_std_style_loss
 from ...training import History, check_run_settings, train
 from ...weights import config_from_dict, load_state, read_model, save_model
 from .model import ADAIN_LAYER, STYLE_LAYERS, AdaINModel, adain, build_decoder
 
 #: λ on the raw losses, per encoder (see the module doc).
-STYLE_WEIGHTS = {"vgg19": 10.0, "port_vgg_normalised": 10.0, "vgg16_bn_craft": 1.0, "random": 10.0}
+STYLE_WEIGHTS = {"vgg19": 10.0, PORT_VGG: 10.0, "vgg16_bn_craft": 1.0, "random": 10.0}
 #: Style images never trained on, so that Figure-4-style results use unseen styles.
 HELD_OUT_STYLES = ("style/woman_with_hat_matisse", "style/sketch", "style/picasso_self_portrait",
                    "style/antimonocromatismo")
@@ -97,11 +98,6 @@ class AdaINConfig:
         return config_from_dict(cls, values, "AdaIN")
 
 
-def encoder_kind(encoder: nn.Module) -> str:
-    """'vgg19', 'vgg16_bn_craft', 'random' or 'port_vgg_normalised' ('random(seed=0)' → 'random')."""
-    return getattr(encoder, "name", type(encoder).__name__).split("(")[0]
-
-
 @dataclass
 class TrainedAdaIN:
     model: AdaINModel
@@ -114,16 +110,12 @@ class TrainedAdaIN:
         return self.model.decoder
 
 
-def _image_path(name: str) -> Path:
-    return assets.fetch(name) if name in assets.registry() else Path(name)
-
-
 def training_data(config: AdaINConfig) -> tuple[RandomCropDataset, RandomCropDataset]:
     """(content crops of the offline photos, style crops of the training styles): pure in (seed, step)."""
     styles = config.styles or training_styles()
     content = RandomCropDataset(training_photos(config.photos), config.image_size, crop_range=config.crop_range,
                                 max_side=config.max_side, seed=config.seed)
-    style = RandomCropDataset([_image_path(s) for s in styles], config.image_size, crop_range=config.crop_range,
+    style = RandomCropDataset([resolve(s, "asset") for s in styles], config.image_size, crop_range=config.crop_range,
                               max_side=config.max_side, seed=config.seed + 1)
     return content, style
 
@@ -218,8 +210,9 @@ def load_decoder(path, *, encoder: nn.Module | None = None, device="cpu") -> Tra
     state, config_dict, recipe = read_model(path, kind="adain")
     config = AdaINConfig.from_dict(config_dict)
     if encoder is None:
-        if config.encoder == "port_vgg_normalised":
-            raise StylelabError(f"{path} was trained against the port's VGG: pass encoder=load_port_vgg(vgg_normalised.pth)")
+        if config.encoder == PORT_VGG:
+            raise StylelabError(f"{path} was trained against the port's VGG: pass encoder=build_encoder({PORT_VGG!r}, "
+                                f"weights=vgg_normalised.pth)")
         encoder = build_encoder(config.encoder, device=device, last_layer=ADAIN_LAYER)
     elif encoder_kind(encoder) != config.encoder:
         raise StylelabError(f"{path} was trained against encoder {config.encoder!r}, not {encoder_kind(encoder)!r}")
