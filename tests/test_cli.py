@@ -4,7 +4,6 @@ import subprocess
 import sys
 
 import pytest
-import torch
 
 from stylelab import cli
 from stylelab.datasets import photo_entries

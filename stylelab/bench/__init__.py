@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 
 from ..device import resolve_device
 from ..encoders import MultiLayerEncoder, build_encoder
-from ..errors import StylelabError
+from ..errors import StylelabError, command
 from ..fastpath import PathResult
 from ..methods import base
 from ..timing import (BENCH_PAIR, PAPER_ITERATIONS, BenchContext, BenchSettings, SpeedRow, bench_pair, cpu_name,
@@ -115,6 +115,7 @@ def fast_paths(method: str, size: int = 512, *, device="auto", encoder: str | Mu
     return report.rows[0].paths
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     """``python -m stylelab bench`` (and ``python -m stylelab.bench``); returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m stylelab bench", description=__doc__.split("\n\n")[0])
@@ -140,21 +141,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--encoder", default="auto")
     args = parser.parse_args(argv)
-    try:
-        names = resolve_methods(args.methods)
-        if args.list:
-            print(list_methods())
-            return 0
-        if args.threads:
-            torch.set_num_threads(args.threads)
-        settings = BenchSettings(sizes=tuple(args.sizes), repeats=args.repeats, warmup=args.warmup,
-                                 slow_repeats=args.slow_repeats, gatys_iterations=args.iterations,
-                                 inverse_iterations=args.inverse_iterations, optimizer=args.optimizer,
-                                 fast_paths=not args.no_fast_paths, compile=args.compile,
-                                 adain_decoder=args.adain_decoder, images=args.images)
-        report = run_bench(names, settings, device=args.device, encoder=args.encoder, progress=sys.stderr.isatty())
-    except StylelabError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    names = resolve_methods(args.methods)
+    if args.list:
+        print(list_methods())
+        return 0
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    settings = BenchSettings(sizes=tuple(args.sizes), repeats=args.repeats, warmup=args.warmup,
+                             slow_repeats=args.slow_repeats, gatys_iterations=args.iterations,
+                             inverse_iterations=args.inverse_iterations, optimizer=args.optimizer,
+                             fast_paths=not args.no_fast_paths, compile=args.compile,
+                             adain_decoder=args.adain_decoder, images=args.images)
+    report = run_bench(names, settings, device=args.device, encoder=args.encoder, progress=sys.stderr.isatty())
     print(report.format())
     return 0
