@@ -20,6 +20,8 @@ to the chosen method is a one-line error naming both. Errors: one line ``error: 
 from __future__ import annotations
 
 import argparse
+import inspect
+import os
 import shlex
 import sys
 import time
@@ -27,10 +29,10 @@ from pathlib import Path
 
 import torch
 
-from . import provenance
+from . import distributed, provenance
 from . import stylize as stylize_command
 from .datasets import training_photos
-from .device import describe, resolve_device
+from .device import describe
 from .encoders import build_encoder
 from .errors import StylelabError, command
 from .methods import base
@@ -103,6 +105,11 @@ def _train_parser(sub) -> None:
     p.add_argument("--checkpoint", default=None, help="resumable checkpoint (default: <out>.ckpt)")
     p.add_argument("--checkpoint-every", type=int, default=200)
     p.add_argument("--register", default=None, help="name under which to record the model in stylelab/data/weights.tsv")
+    p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes that decode and crop the "
+                                                          "training images (same batches as 0; default 0: in the "
+                                                          "training process)")
+    p.add_argument("--amp", default="off", choices=distributed.AMP_MODES,
+                   help="mixed precision: bf16 autocast on CUDA GPUs (an error on the CPU); default off")
     add_dataclass_flags(p, [(name, cls.default_config(), cls.train_options_excluded()) for name, cls in trainable.items()])
 
 
@@ -124,13 +131,32 @@ def train_command(args: argparse.Namespace) -> int:
         raise StylelabError(f"--init-from and --out are the same file ({out}); copy the starting model elsewhere first")
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = resolve_device(args.device)
+    scale = {k: v for k, v in (("workers", args.workers), ("amp", None if args.amp == "off" else args.amp)) if v}
+    accepted = inspect.signature(method.train).parameters
+    for name in scale:
+        if name not in accepted:
+            raise StylelabError(f"--{name} does not apply to --method {method.name}: its training takes no {name}")
+    # Under torchrun (RANK, WORLD_SIZE set): join the process group, one GPU per process (nccl) or gloo on CPU.
+    device = distributed.setup(args.device)
+    try:
+        return _train_run(args, method, config, out, parent, device, scale)
+    finally:
+        distributed.teardown()
+
+
+def _train_run(args, method, config, out: Path, parent: Path | None, device, scale: dict) -> int:
     encoder = build_encoder(args.encoder, device=device, last_layer=method.train_encoder_layer())
     checkpoint = Path(args.checkpoint) if args.checkpoint else out.with_name(out.name + ".ckpt")
     started = time.time()
     trained = method.train(config, encoder, checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
-                           init_from=parent)
+                           init_from=parent, **scale)
+    run = distributed.run_description(device)  # a collective: every rank takes part
+    if not distributed.group().is_main:
+        return 0  # rank 0 alone writes the model file, its recipe and the report
     recipe = _recipe(args.argv, trained, started, device, encoder)
+    if run is not None:
+        recipe["distributed"] = run
+        recipe["command"] = _torchrun_command(args.argv, run)
     if parent is not None:
         # The parent may be overwritten later (a committed model refined in place): keep what made it.
         _, parent_config, parent_recipe = read_model(parent)
@@ -141,6 +167,14 @@ def train_command(args: argparse.Namespace) -> int:
     method.save(out, trained, recipe)
     _report(args, out, recipe, method.describe_trained(trained))
     return 0
+
+
+def _torchrun_command(argv: list[str], run: dict) -> str:
+    """The command of a torchrun launch (its rendezvous endpoint is not known here: see recipe["distributed"])."""
+    per_node = int(os.environ.get("LOCAL_WORLD_SIZE", run["world_size"]))
+    launch = ("torchrun --standalone" if run["nodes"] == 1 else f"torchrun --nnodes={run['nodes']}") + \
+        f" --nproc_per_node={per_node} -m stylelab "
+    return launch + " ".join(shlex.quote(a) for a in argv)
 
 
 def _recipe(argv: list[str], trained, started: float, device, encoder) -> dict:

@@ -9,7 +9,10 @@ both lists of paths feed the same ``RandomCropDataset``.
 
 ``RandomCropDataset`` draws every random number from a generator seeded by (seed, item index), and
 ``batch(step, batch_size)`` is a pure function of (seed, step): a training run resumed from a checkpoint
-sees exactly the batches an uninterrupted one would have seen.
+sees exactly the batches an uninterrupted one would have seen. Its images are listed once and, past
+``CACHE_LIMIT`` (COCO, WikiArt), decoded on demand, so DataLoader workers (``train --workers K``,
+:mod:`stylelab.distributed`) do the decoding and cropping; ``batch(step, B, rows)`` makes one process's
+share of a global batch.
 """
 
 from __future__ import annotations
@@ -273,6 +276,18 @@ class RandomCropDataset(Dataset):
             raise IndexError(f"item {i} out of range for {len(self)} items")
         return self.item(i)
 
-    def batch(self, step: int, batch_size: int) -> torch.Tensor:
-        """The (B, 3, size, size) batch of global training step ``step``: items ``step*B .. step*B+B-1``."""
-        return torch.stack([self.item(step * batch_size + k) for k in range(batch_size)])
+    def batch(self, step: int, batch_size: int, rows: slice | None = None) -> torch.Tensor:
+        """The (B, 3, size, size) batch of global training step ``step``: items ``step*B .. step*B+B-1``;
+        ``rows``: only those rows of it (one process's share of the global batch, made alone)."""
+        ks = range(batch_size) if rows is None else range(batch_size)[rows]
+        return torch.stack([self.item(step * batch_size + k) for k in ks])
+
+
+def batch_rows(dataset, step: int, batch_size: int, rows: slice | None = None) -> torch.Tensor:
+    """Rows ``rows`` of ``dataset.batch(step, batch_size)`` (all of it for None or the whole range): a
+    :class:`RandomCropDataset` makes those rows only, another dataset its whole batch, then sliced."""
+    if rows is None or range(batch_size)[rows] == range(batch_size):
+        return dataset.batch(step, batch_size)
+    if isinstance(dataset, RandomCropDataset):
+        return dataset.batch(step, batch_size, rows)
+    return dataset.batch(step, batch_size)[rows]

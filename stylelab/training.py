@@ -6,10 +6,16 @@ remaining steps, shows the losses in a tqdm bar, saves a checkpoint every ``chec
 steps and at the end, and on the next call with the same checkpoint path resumes where it stopped.
 Checkpoints hold tensors and plain data only (CPU and GPU RNG states included) and are read with
 ``torch.load(weights_only=True)``: a file that carries code is refused before anything in it runs.
+
+The same loop runs each process of a ``torchrun`` launch (:mod:`stylelab.distributed`): steps fed by a
+:class:`~stylelab.distributed.Batches` get this rank's share of the global batch (made in DataLoader
+workers with ``workers`` > 0), the logged losses are averaged over the ranks, rank 0 alone writes the
+checkpoints and shows the bar, and every rank resumes from rank 0's checkpoint.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import pickle
@@ -20,6 +26,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm  # text bars: readable in papermill outputs, no ipywidgets needed
 
+from . import distributed
 from .errors import StylelabError
 
 History = dict[str, list[float]]
@@ -54,16 +61,18 @@ def save_checkpoint(path: str | os.PathLike, stateful: Mapping[str, object], ste
         "rng": torch.random.get_rng_state(),
         "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
         "extra": dict(extra or {}),
+        "world_size": distributed.group().world_size,  # informative: any world size resumes it
     }
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(payload, tmp)
     os.replace(tmp, path)  # never leave a half-written checkpoint under the real name
 
 
-def safe_load(path: str | os.PathLike) -> dict:
-    """``torch.load`` that accepts tensors and plain data only (never runs code stored in the file)."""
+def safe_load(path: str | os.PathLike, data: bytes | None = None) -> dict:
+    """``torch.load`` that accepts tensors and plain data only (never runs code stored in the file).
+    ``data``: the file's bytes, read elsewhere (rank 0's checkpoint on another rank); ``path`` names it."""
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path if data is None else io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         found = re.search(r"unsupported (?:global: )?GLOBAL (\S+)", str(exc), re.IGNORECASE)
         if not found:  # not a pickle of objects at all: random bytes, another format
@@ -76,8 +85,9 @@ def safe_load(path: str | os.PathLike) -> dict:
         raise StylelabError(f"{path} is not a readable torch file ({type(exc).__name__}: {detail})") from None
 
 
-def load_checkpoint(path: str | os.PathLike, stateful: Mapping[str, object]) -> tuple[int, History, dict]:
-    payload = safe_load(path)
+def load_checkpoint(path: str | os.PathLike, stateful: Mapping[str, object],
+                    data: bytes | None = None) -> tuple[int, History, dict]:
+    payload = safe_load(path, data)
     try:
         for name, obj in stateful.items():
             obj.load_state_dict(payload["state"][name])
@@ -89,27 +99,48 @@ def load_checkpoint(path: str | os.PathLike, stateful: Mapping[str, object]) -> 
     return payload["step"], payload["history"], payload.get("extra", {})
 
 
-def train(step: Callable[[int], Mapping[str, float]], steps: int, *, stateful: Mapping[str, object] | None = None,
+def train(step: Callable[..., Mapping[str, float]], steps: int, *, stateful: Mapping[str, object] | None = None,
           checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 500, description: str = "training",
-          progress: bool = True, extra: Mapping | None = None) -> History:
-    """Run ``step(i)`` for i in [start, steps), where start is 0 or the step of a saved checkpoint."""
+          progress: bool = True, extra: Mapping | None = None, data: distributed.Batches | None = None,
+          device: torch.device | str = "cpu") -> History:
+    """Run ``step(i)`` for i in [start, steps), where start is 0 or the step of a saved checkpoint.
+
+    With ``data``, ``step(i, batch)`` gets this process's share of global batch ``i`` on ``device``
+    (:func:`stylelab.distributed.batches`). Under torchrun the losses logged are the ranks' means, rank 0
+    alone writes ``checkpoint`` and shows the bar, and all ranks resume from rank 0's checkpoint."""
     stateful = dict(stateful or {})
+    group = distributed.group()
     start, history = 0, {}
-    if checkpoint is not None and Path(checkpoint).is_file():
-        start, history, _ = load_checkpoint(checkpoint, stateful)
-    bar = tqdm(range(start, steps), initial=start, total=steps, desc=description, disable=not progress,
-               mininterval=1.0, dynamic_ncols=True)
-    for i in bar:
-        losses = {k: float(v.detach()) if isinstance(v, torch.Tensor) else float(v) for k, v in step(i).items()}
-        bad = [k for k, v in losses.items() if not math.isfinite(v)]
-        if bad:
-            raise StylelabError(f"{description}: loss {', '.join(bad)} became {losses[bad[0]]} at step {i}; "
-                                f"lower the learning rate or the loss weights")
-        for key, value in losses.items():
-            history.setdefault(key, []).append(value)
-        bar.set_postfix({k: f"{v:.4g}" for k, v in losses.items()}, refresh=False)
-        done = i + 1
-        if checkpoint is not None and (done % checkpoint_every == 0 or done == steps):
-            save_checkpoint(checkpoint, stateful, done, history, extra)
+    if checkpoint is not None:
+        if not group.distributed:
+            if Path(checkpoint).is_file():
+                start, history, _ = load_checkpoint(checkpoint, stateful)
+        else:
+            saved = distributed.broadcast_file(checkpoint)
+            if saved is not None:
+                start, history, _ = load_checkpoint(checkpoint, stateful, saved)
+    bar = tqdm(range(start, steps), initial=start, total=steps, desc=description,
+               disable=not (progress and group.is_main), mininterval=1.0, dynamic_ncols=True)
+    feed = distributed.batches(data, start, steps, device) if data is not None else None
+    try:
+        for i in bar:
+            raw = step(i) if feed is None else step(i, next(feed))
+            if group.distributed:
+                losses = distributed.mean_losses(raw)
+            else:
+                losses = {k: float(v.detach()) if isinstance(v, torch.Tensor) else float(v) for k, v in raw.items()}
+            bad = [k for k, v in losses.items() if not math.isfinite(v)]
+            if bad:
+                raise StylelabError(f"{description}: loss {', '.join(bad)} became {losses[bad[0]]} at step {i}; "
+                                    f"lower the learning rate or the loss weights")
+            for key, value in losses.items():
+                history.setdefault(key, []).append(value)
+            bar.set_postfix({k: f"{v:.4g}" for k, v in losses.items()}, refresh=False)
+            done = i + 1
+            if checkpoint is not None and group.is_main and (done % checkpoint_every == 0 or done == steps):
+                save_checkpoint(checkpoint, stateful, done, history, extra)
+    finally:
+        if feed is not None:
+            feed.close()  # stops the DataLoader workers
     bar.close()
     return history

@@ -28,6 +28,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .. import distributed
 from ..errors import StylelabError
 from ..training import History, train
 from .data import FontData, Triplets, TripletDataset, epoch_indices, train_test_pairs
@@ -215,9 +216,10 @@ def emd_loss_weights(target: torch.Tensor, threshold: float = 0.5) -> torch.Tens
     return w_st * w_b
 
 
-def weighted_l1_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """mean over the batch of W_st · W_b · Σ_pixels |output − target| (the paper's training loss)."""
-    weights = emd_loss_weights(target).detach()
+def weighted_l1_loss(output: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+    """mean over the batch of W_st · W_b · Σ_pixels |output − target| (the paper's training loss).
+    ``weights``: W_st · W_b given (one process's rows of the global batch's weights, under DDP)."""
+    weights = (emd_loss_weights(target) if weights is None else weights).detach()
     per_image = (output - target).abs().reshape(output.shape[0], -1).sum(1)
     return (per_image * weights).mean()
 
@@ -322,11 +324,23 @@ def train_emd(config: EMDConfig, data: FontData, *, label: str = "emd", progress
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999))
     loss_fn = LOSSES[config.loss]
     batch_size = min(config.batch_size, len(dataset))
+    # Under torchrun each rank trains on its rows of the global batch through DDP (stylelab.distributed); the
+    # loss's W_b softmax is taken over the global batch, but on the CPU each rank's BatchNorm normalises
+    # with its own rows' statistics (SyncBatchNorm on CUDA), so N CPU processes are not one.
+    group = distributed.group()
+    rows = group.rows(batch_size)
+    net = distributed.wrap(model, device)
 
     def step(i: int) -> dict[str, float]:
         indices = epoch_indices(i, batch_size, len(dataset), config.seed)
         batch = dataset.batch(indices, torch.Generator().manual_seed(config.seed * 7919 + i))
-        value = loss_fn(model(batch.style_refs, batch.content_refs), batch.target)
+        if group.distributed:  # the glyph batch is cheap to draw whole (its references share one generator)
+            weights = emd_loss_weights(batch.target)[rows] if config.loss == "weighted_l1" else None
+            batch = batch.slice(rows.start, rows.stop)
+            output = net(batch.style_refs, batch.content_refs)
+            value = loss_fn(output, batch.target) if weights is None else weighted_l1_loss(output, batch.target, weights)
+        else:
+            value = loss_fn(net(batch.style_refs, batch.content_refs), batch.target)
         optimiser.zero_grad(set_to_none=True)
         value.backward()
         optimiser.step()

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import distributed
 from ..errors import StylelabError
 from ..training import History, train
 from .emd import encoder_sizes
@@ -120,20 +121,25 @@ def train_pix2pix(source: torch.Tensor, target: torch.Tensor, config: Pix2PixCon
     opt_g = torch.optim.Adam(generator.parameters(), config.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(discriminator.parameters(), config.lr, betas=(0.5, 0.999))
     n = len(source)
+    # Under torchrun each rank trains on its rows of the global batch through DDP (stylelab.distributed); on
+    # the CPU each rank's BatchNorm normalises with its own rows (SyncBatchNorm on CUDA).
+    share = distributed.group().rows(config.batch_size)
+    gen, disc = distributed.wrap(generator, device), distributed.wrap(discriminator, device)
 
     def step(i: int) -> dict[str, float]:
         rows = torch.randint(n, (config.batch_size,), generator=torch.Generator().manual_seed(seed * 1_000_003 + i))
+        rows = rows[share]
         src, real = source[rows.to(device)], target[rows.to(device)]
-        fake = generator(src)
+        fake = gen(src)
         # Discriminator: real pairs → 1, generated pairs → 0.
-        real_logits, fake_logits = discriminator(src, real), discriminator(src, fake.detach())
+        real_logits, fake_logits = disc(src, real), disc(src, fake.detach())
         loss_d = 0.5 * (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
                         + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
         # Generator: fool the discriminator and stay close to the target in L1.
-        fooled = discriminator(src, fake)
+        fooled = disc(src, fake)
         loss_gan = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
         loss_l1 = (fake - real).abs().mean()
         loss_g = loss_gan + config.l1_weight * loss_l1

@@ -19,13 +19,14 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from .. import images, timing
-from ..datasets import RandomCropDataset, training_photos
+from .. import distributed, images, timing
+from ..datasets import RandomCropDataset, batch_rows, stable_seed, training_photos
 from ..encoders import MultiLayerEncoder
 from ..errors import StylelabError
 from ..fastpath import Network
@@ -132,40 +133,72 @@ def _style_ids(config: FeedForwardConfig, step: int, device) -> torch.Tensor:
     return torch.randint(len(config.styles), (config.batch_size,), generator=generator).to(device)
 
 
+def _content_batch(dataset, batch_size: int, step: int, rows: slice) -> torch.Tensor:
+    return batch_rows(dataset, step, batch_size, rows)
+
+
 def train_net(config: FeedForwardConfig, encoder: MultiLayerEncoder, *, dataset=None, net: nn.Module | None = None,
               checkpoint: str | Path | None = None, checkpoint_every: int = 200, progress: bool = True,
-              preprocess=None, trainable=None) -> TrainedNet:
+              preprocess=None, trainable=None, workers: int = 0, amp: str | None = None) -> TrainedNet:
     """Train a feed-forward net with the perceptual loss; resumable from ``checkpoint``.
 
     ``dataset`` defaults to the offline photographs (``training_dataset``); ``preprocess`` maps each
     batch before it is fed (the contrast/style normalisation of the IN-vs-BN study); ``trainable``
-    restricts the optimised parameters (CIN: a new style's γ, β only).
+    restricts the optimised parameters (CIN: a new style's γ, β only). ``workers``: DataLoader worker
+    processes that make the batches; ``amp="bf16"``: bfloat16 autocast (CUDA). Under torchrun each process
+    trains on its share of the global ``batch_size`` through DistributedDataParallel
+    (:mod:`stylelab.distributed`): with ``norm="instance"``/``"conditional_instance"`` the same steps as
+    one process; with ``norm="batch"`` each CPU rank's BatchNorm uses its share's statistics (SyncBatchNorm
+    on CUDA).
     """
     config.validate()
     device = next(encoder.parameters()).device
+    distributed.check_amp(amp, device)
+    group = distributed.group()
+    rows = group.rows(config.batch_size)  # a batch that does not divide by the world size: one-line error here
     torch.manual_seed(config.seed)
     net = (net or config.build_net()).to(device)
     net.train()
+    model = distributed.wrap(net, device)
     dataset = dataset if dataset is not None else training_dataset(config)
     loss = PerceptualLoss(encoder, config.perceptual(), load_style_images(config.styles, config.style_size, device))
     params = list(trainable if trainable is not None else net.parameters())
     optimizer = torch.optim.Adam(params, lr=config.lr)
+    # The content loss normalised by its target's mean square ("total") divides by a batch statistic: under
+    # DDP it must be the global batch's, so that N processes take the steps of one.
+    global_content_scale = group.distributed and config.normalize != "none" and config.content_weight > 0
 
-    def step(i: int) -> dict[str, torch.Tensor]:
+    def step(i: int, content: torch.Tensor) -> dict[str, torch.Tensor]:
         started = time.perf_counter()
-        content = dataset.batch(i, config.batch_size).to(device)
         if preprocess is not None:
             content = preprocess(content)
-        ids = _style_ids(config, i, device)
+        ids = _style_ids(config, i, device)[rows]
+        # A texture net draws noise; under DDP each rank draws its own, a pure function of (seed, step, rank)
+        # (one process keeps drawing from the global generator, as before).
+        noise = ({"generator": torch.Generator().manual_seed(stable_seed(config.seed, "noise", i, group.rank))}
+                 if group.distributed and isinstance(net, TextureNet) else {})
         optimizer.zero_grad(set_to_none=True)
-        losses = loss(net(content, ids), content, ids)
+        with distributed.autocast(amp, device):
+            output = model(content, ids, **noise)
+            if global_content_scale:
+                with torch.no_grad():
+                    target = encoder(content, [config.content_layer])[config.content_layer]
+                losses = loss(output, None, ids, content_target=target)
+                local = target.float().square().mean().clamp_min(1e-12)
+                losses["content"] = losses["content"] * (local / distributed.global_mean(local))
+                losses["total"] = (config.content_weight * losses["content"] + config.style_weight * losses["style"]
+                                   + config.tv_weight * losses["tv"])
+            else:
+                losses = loss(output, content, ids)
         losses["total"].backward()
         optimizer.step()
         return {**losses, "step_s": time.perf_counter() - started}  # summed, it is the recipe's wall time
 
     history = train(step, config.steps, stateful={"net": net, "optimizer": optimizer}, checkpoint=checkpoint,
                     checkpoint_every=checkpoint_every, progress=progress,
-                    description=f"{config.architecture}/{config.norm}")
+                    description=f"{config.architecture}/{config.norm}",
+                    data=distributed.Batches(partial(_content_batch, dataset, config.batch_size), config.batch_size,
+                                             workers), device=device)
     net.eval()
     return TrainedNet(net, config, history)
 
@@ -241,10 +274,11 @@ class FeedForwardMethod(Method):
         return load_net(path, device=device)
 
     @classmethod
-    def train(cls, config, encoder, *, checkpoint=None, checkpoint_every=200, progress=True, init_from=None):
+    def train(cls, config, encoder, *, checkpoint=None, checkpoint_every=200, progress=True, init_from=None,
+              workers=0, amp=None):
         net = cls.load_trained(init_from, device=next(encoder.parameters()).device).net if init_from else None
         return train_net(config, encoder, net=net, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
-                         progress=progress)
+                         progress=progress, workers=workers, amp=amp)
 
     @classmethod
     def save(cls, path, trained, recipe):

@@ -98,10 +98,11 @@ class AdaIN(Method):
         return load_decoder(path, encoder=encoder, device=device)
 
     @classmethod
-    def train(cls, config, encoder, *, checkpoint=None, checkpoint_every=200, progress=True, init_from=None):
+    def train(cls, config, encoder, *, checkpoint=None, checkpoint_every=200, progress=True, init_from=None,
+              workers=0, amp=None):
         parent = cls.load_trained(init_from, encoder=encoder, device=next(encoder.parameters()).device) if init_from else None
         return train_decoder(config, encoder, checkpoint=checkpoint, checkpoint_every=checkpoint_every, progress=progress,
-                             decoder=parent.decoder if parent else None)
+                             decoder=parent.decoder if parent else None, workers=workers, amp=amp)
 
     @classmethod
     def save(cls, path, trained, recipe):

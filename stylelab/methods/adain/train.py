@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import torch
 from torch import nn
 from torchvision.transforms.v2 import functional as TF
 
-from ... import assets
-from ...datasets import RandomCropDataset, stable_seed, training_photos
+from ... import assets, distributed
+from ...datasets import RandomCropDataset, batch_rows, stable_seed, training_photos
 from ...encoders import PORT_VGG, build_encoder, encoder_kind
 from ...errors import StylelabError
 from ...registry import resolve
@@ -120,13 +121,15 @@ def training_data(config: AdaINConfig) -> tuple[RandomCropDataset, RandomCropDat
     return content, style
 
 
-def recolour_styles(batch: torch.Tensor, probability: float, seed: int, step: int) -> torch.Tensor:
+def recolour_styles(batch: torch.Tensor, probability: float, seed: int, step: int, *, rows: slice | None = None,
+                    batch_size: int | None = None) -> torch.Tensor:
     """Each style crop, with ``probability``, turned grey (one time in three) or hue-rotated by a uniform
-    angle: a pure function of (seed, step), so a resumed training sees the same batches."""
+    angle: a pure function of (seed, step), so a resumed training sees the same batches. ``batch`` may be
+    rows ``rows`` of a global batch of ``batch_size`` (one process's share): they get those rows' draws."""
     if probability <= 0:
         return batch
     generator = torch.Generator().manual_seed(seed * 1_000_003 + step)
-    draws = torch.rand(len(batch), 3, generator=generator)  # recolour?, grey?, hue
+    draws = torch.rand(batch_size or len(batch), 3, generator=generator)[rows or slice(None)]  # recolour?, grey?, hue
     out = []
     for image, (recolour, grey, hue) in zip(batch, draws.tolist()):
         if recolour < probability:
@@ -135,15 +138,17 @@ def recolour_styles(batch: torch.Tensor, probability: float, seed: int, step: in
     return torch.stack(out)
 
 
-def jitter_colours(batch: torch.Tensor, probability: float, seed: int, step: int) -> torch.Tensor:
+def jitter_colours(batch: torch.Tensor, probability: float, seed: int, step: int, *, rows: slice | None = None,
+                   batch_size: int | None = None) -> torch.Tensor:
     """Each style crop, with ``probability``, gets a random colour balance: per channel c,
     x_c ↦ clamp(g_c · x_c^γ_c + b_c, 0, 1) with γ_c log-uniform in [½, 2], g_c uniform in [0.6, 1.4] and
     b_c in [−0.2, 0.2]; the crop's texture stays, its palette moves anywhere in the colour cube. A pure
-    function of (seed, step) (``datasets.stable_seed``), so a resumed training sees the same batches."""
+    function of (seed, step) (``datasets.stable_seed``), so a resumed training sees the same batches.
+    ``rows``, ``batch_size``: as in :func:`recolour_styles`."""
     if probability <= 0:
         return batch
     generator = torch.Generator().manual_seed(stable_seed("adain-colour-jitter", seed, step))
-    draws = torch.rand(len(batch), 10, generator=generator)  # apply?, then γ, g, b for each channel
+    draws = torch.rand(batch_size or len(batch), 10, generator=generator)[rows or slice(None)]  # apply?, then γ, g, b per channel
     out = []
     for image, draw in zip(batch, draws):
         if draw[0] < probability:
@@ -166,29 +171,43 @@ def losses(encoder: nn.Module, decoder: nn.Module, content: torch.Tensor, style:
     return {"total": content_weight * l_c + style_weight * l_s, "content": l_c, "style": l_s}
 
 
+def _batches(content_data, style_data, config: AdaINConfig, step: int, rows: slice) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows ``rows`` of step ``step``'s (content, style) batches, the styles recoloured: pure in (seed, step)."""
+    b = config.batch_size
+    content = batch_rows(content_data, step, b, rows)
+    style = recolour_styles(batch_rows(style_data, step, b, rows), config.style_recolour, config.seed, step,
+                            rows=rows, batch_size=b)
+    return content, jitter_colours(style, config.style_colour_jitter, config.seed, step, rows=rows, batch_size=b)
+
+
 def train_decoder(config: AdaINConfig, encoder: nn.Module, *, checkpoint=None, checkpoint_every: int = 200,
                   progress: bool = True, data: tuple[RandomCropDataset, RandomCropDataset] | None = None,
-                  decoder: nn.Module | None = None) -> TrainedAdaIN:
+                  decoder: nn.Module | None = None, workers: int = 0, amp: str | None = None) -> TrainedAdaIN:
     """Train g with L = L_c + λ L_s against the frozen ``encoder``; resumable from ``checkpoint``.
 
-    ``data`` = (content dataset, style dataset) defaults to ``training_data(config)``."""
+    ``data`` = (content dataset, style dataset) defaults to ``training_data(config)``. ``workers``: DataLoader
+    worker processes that decode, crop and recolour; ``amp="bf16"``: bfloat16 autocast (CUDA). Under
+    torchrun each process trains on its share of the global ``batch_size`` through DistributedDataParallel
+    (the decoder has no BatchNorm, and both losses are batch means: the same steps as one process)."""
     config.validate()
     config = config.resolved(encoder)
     encoder.check_layers(STYLE_LAYERS)
     device = next(encoder.parameters()).device
+    distributed.check_amp(amp, device)
+    distributed.group().rows(config.batch_size)  # a batch that does not divide by the world size: one-line error
     torch.manual_seed(config.seed)
     decoder = (decoder or build_decoder()).to(device).train()
+    model = distributed.wrap(decoder, device)
     content_data, style_data = data if data is not None else training_data(config)
     optimizer = torch.optim.Adam(decoder.parameters(), lr=config.lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda i: 1.0 / (1.0 + config.lr_decay * i))
 
-    def step(i: int) -> dict[str, torch.Tensor]:
+    def step(i: int, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor]:
         started = time.perf_counter()
-        content = content_data.batch(i, config.batch_size).to(device)
-        style = recolour_styles(style_data.batch(i, config.batch_size), config.style_recolour, config.seed, i)
-        style = jitter_colours(style, config.style_colour_jitter, config.seed, i).to(device)
+        content, style = batch
         optimizer.zero_grad(set_to_none=True)
-        out = losses(encoder, decoder, content, style, config.style_weight, config.content_weight)
+        with distributed.autocast(amp, device):
+            out = losses(encoder, model, content, style, config.style_weight, config.content_weight)
         out["total"].backward()
         optimizer.step()
         schedule.step()
@@ -196,7 +215,9 @@ def train_decoder(config: AdaINConfig, encoder: nn.Module, *, checkpoint=None, c
 
     history = train(step, config.steps, stateful={"decoder": decoder, "optimizer": optimizer, "schedule": schedule},
                     checkpoint=checkpoint, checkpoint_every=checkpoint_every, progress=progress,
-                    description=f"adain decoder ({config.encoder})")
+                    description=f"adain decoder ({config.encoder})",
+                    data=distributed.Batches(partial(_batches, content_data, style_data, config), config.batch_size,
+                                             workers), device=device)
     return TrainedAdaIN(AdaINModel(encoder, decoder.eval()), config, history)
 
 
