@@ -62,11 +62,16 @@ def encoder_kind(encoder: Encoder) -> str:
     return encoder.name.split("(")[0]
 
 
-def vgg_layer_names(features: nn.Sequential) -> list[str]:
-    """VGG names for the modules of a torchvision ``vgg*.features`` stack, in order."""
+def vgg_layer_names(features: Sequence[nn.Module]) -> list[str]:
+    """VGG names for the modules of a VGG feature stack, in order: torchvision's ``vgg*.features``, or the
+    AdaIN port's (a leading 1×1 ``preprocess`` conv, reflection pads ``padB_I`` before each conv)."""
     names, block, index = [], 1, 1
-    for module in features:
-        if isinstance(module, nn.Conv2d):
+    for position, module in enumerate(features):
+        if isinstance(module, nn.Conv2d) and position == 0 and module.kernel_size == (1, 1):
+            names.append("preprocess")
+        elif isinstance(module, nn.ReflectionPad2d):
+            names.append(f"pad{block}_{index}")
+        elif isinstance(module, nn.Conv2d):
             names.append(f"conv{block}_{index}")
         elif isinstance(module, nn.BatchNorm2d):
             names.append(f"bn{block}_{index}")
@@ -263,24 +268,6 @@ def port_vgg_layers() -> list[nn.Module]:
     return layers
 
 
-def _port_layer_names(layers: Sequence[nn.Module]) -> list[str]:
-    names, block, index = [], 1, 1
-    for position, module in enumerate(layers):
-        if isinstance(module, nn.Conv2d) and position == 0:
-            names.append("preprocess")
-        elif isinstance(module, nn.ReflectionPad2d):
-            names.append(f"pad{block}_{index}")
-        elif isinstance(module, nn.Conv2d):
-            names.append(f"conv{block}_{index}")
-        elif isinstance(module, nn.ReLU):
-            names.append(f"relu{block}_{index}")
-            index += 1
-        else:
-            names.append(f"pool{block}")
-            block, index = block + 1, 1
-    return names
-
-
 class PortVGG(nn.Sequential):
     """The port's VGG as a named-layer encoder: ``vgg(image, ["relu1_1", "relu4_1"])`` → {name: tensor}.
 
@@ -290,7 +277,7 @@ class PortVGG(nn.Sequential):
     def __init__(self, layers: Sequence[nn.Module] | None = None):
         super().__init__(*(port_vgg_layers() if layers is None else layers))
         self.name = "port_vgg_normalised"
-        self.layer_names = _port_layer_names(list(self))
+        self.layer_names = vgg_layer_names(list(self))
         self.requires_grad_(False)
         self.eval()
 

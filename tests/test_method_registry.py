@@ -21,6 +21,7 @@ EXAMPLE = Path(__file__).parent / "example_method" / "colour_map.py"
 def colour_map_module(tmp_path, monkeypatch, one_torch_thread):
     """``colour_map.py`` as a module of stylelab.methods (an extra folder on the package's path), found by
     the registry's discovery as a file under stylelab/methods/ would be; removed afterwards."""
+    base.methods()  # the package's own methods first, so that teardown leaves the registry as it found it
     folder = tmp_path / "more_methods"
     folder.mkdir()
     shutil.copy(EXAMPLE, folder / "colour_map.py")

@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 
 import torch
 
+from ..encoders import build_encoder
 from ..errors import StylelabError
 
 #: how ``--style`` is read: "images" (files, folders, asset names) or "net" (names of a trained net's styles)
@@ -159,6 +160,39 @@ class Method:
         return None
 
 
+class OptimisationMethod(Method):
+    """A method that optimises an image against a frozen encoder (Gatys, style swap): ``--encoder`` applies,
+    one style image per output, and its ``Options`` are fields of its run config ``config_class``, whose other
+    fields keep their defaults; ``stylize``'s controls override any config field."""
+
+    uses_encoder = True
+    config_class: ClassVar[type]
+
+    @classmethod
+    def config_from_options(cls, options):
+        return dataclasses.replace(cls.config_class(), **dataclasses.asdict(options))
+
+    @classmethod
+    def load(cls, weights=None, options=None, *, device="cpu", encoder="auto") -> "OptimisationMethod":
+        self = super().load(weights, options, device=device)
+        self.encoder = build_encoder(encoder, device=device)
+        self.config = cls.config_from_options(self.options)
+        self.config.validate(self.encoder)
+        return self
+
+    def check_styles(self, count: int) -> None:
+        if count != 1:
+            raise StylelabError(f"{self.name} takes one style image per output, got {count}")
+
+    def stylize(self, content: torch.Tensor, styles: Sequence, **controls) -> torch.Tensor:
+        self.check_styles(len(styles))
+        return self.optimise(content, styles[0], dataclasses.replace(self.config, **controls))
+
+    def optimise(self, content: torch.Tensor, style: torch.Tensor, config) -> torch.Tensor:
+        """The method's run on one pair with ``config``: the result image in [0, 1]."""
+        raise NotImplementedError
+
+
 # --- options built from dataclasses ------------------------------------------------------------
 
 def flag(field_name: str) -> str:
@@ -272,14 +306,15 @@ def _discover() -> None:
         return
     _DISCOVERED = True
     package = importlib.import_module(__package__)
-    for info in pkgutil.iter_modules(package.__path__, prefix=f"{__package__}."):
-        if info.name != __name__:
-            importlib.import_module(info.name)
+    found = {info.name for info in pkgutil.iter_modules(package.__path__, prefix=f"{__package__}.")} - {__name__}
+    for module in sorted(found):
+        importlib.import_module(module)
     stack = list(Method.__subclasses__())
     while stack:
         cls = stack.pop()
         stack += cls.__subclasses__()
-        if cls.name and cls.name not in _REGISTRY and cls.__module__.startswith(f"{__package__}."):
+        top = ".".join(cls.__module__.split(".")[:3])  # stylelab.methods.<module or package>
+        if cls.name and cls.name not in _REGISTRY and top in found:
             register(cls)
 
 

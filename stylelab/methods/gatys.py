@@ -21,13 +21,13 @@ from torch import nn
 
 from .. import fastpath, timing
 from ..colour import luminance_only
-from ..encoders import CONTENT_LAYER, STYLE_LAYERS, MultiLayerEncoder, build_encoder
+from ..encoders import CONTENT_LAYER, STYLE_LAYERS, MultiLayerEncoder
 from ..errors import StylelabError
 from ..losses import gram_matrix, gram_style_loss
 from ..optim import OPTIMIZERS, RESTART_FACTOR, optimize_pixels  # noqa: F401  (re-exported)
 from ..perceptual import PerceptualConfig, PerceptualLoss
 from ..training import History
-from .base import Method, Speed
+from .base import OptimisationMethod, Speed
 
 INITS = ("content", "noise", "style")
 
@@ -282,32 +282,22 @@ def _time_gatys_row(size: int, ctx: timing.BenchContext) -> timing.SpeedRow:
                            extrapolated=measured < counted, paths=rows)
 
 
-class Gatys(Method):
+class Gatys(OptimisationMethod):
     """Optimise the pixels; ``stylize`` takes one style image and any :class:`GatysConfig` field as a control."""
 
     name = "gatys"
     summary = "optimise the pixels against VGG content + Gram style losses (L-BFGS)"
     paper = "Gatys et al., CVPR 2016"
     Options = GatysOptions
-    uses_encoder = True
+    config_class = GatysConfig
     speed = Speed("gatys", "optimisation", "∞",
                   "L-BFGS on the pixels against VGG Gram (relu1_1…relu5_1) and content (relu4_2) losses, "
                   "500 iterations; style encoding: the style's Gram targets (and the content target)",
                   _time_gatys_row)
 
     @classmethod
-    def load(cls, weights=None, options=None, *, device="cpu", encoder="auto") -> "Gatys":
-        self = super().load(weights, options, device=device)
-        self.encoder = build_encoder(encoder, device=device)
-        self.config = replace(GatysConfig(), **{**asdict(self.options), "preserve_color": bool(self.options.preserve_color)})
-        self.config.validate(self.encoder)
-        return self
+    def config_from_options(cls, options: GatysOptions) -> GatysConfig:
+        return replace(GatysConfig(), **{**asdict(options), "preserve_color": bool(options.preserve_color)})
 
-    def check_styles(self, count: int) -> None:
-        if count != 1:
-            raise StylelabError(f"gatys takes one style image per output, got {count}")
-
-    def stylize(self, content: torch.Tensor, styles, **controls) -> torch.Tensor:
-        self.check_styles(len(styles))
-        config = replace(self.config, **controls)
-        return stylize(content, styles[0], self.encoder, config, progress=False).image
+    def optimise(self, content: torch.Tensor, style: torch.Tensor, config: GatysConfig) -> torch.Tensor:
+        return stylize(content, style, self.encoder, config, progress=False).image

@@ -19,18 +19,18 @@ found by an optimisation-based inverse, as the paper's slow variant:
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
 
 from .. import timing
-from ..encoders import MultiLayerEncoder, build_encoder
+from ..encoders import MultiLayerEncoder
 from ..errors import StylelabError
 from ..losses import total_variation
 from ..optim import OPTIMIZERS, optimize_pixels  # noqa: F401  (re-exported)
 from ..training import History
-from .base import Method, Speed
+from .base import OptimisationMethod, Speed
 
 #: The largest (style patches × content positions) block of scores held at once.
 CHUNK_ELEMENTS = 1 << 24
@@ -197,7 +197,7 @@ def _time_style_swap_row(size: int, ctx: timing.BenchContext) -> timing.SpeedRow
                            extrapolated=measured < counted)
 
 
-class StyleSwap(Method):
+class StyleSwap(OptimisationMethod):
     """Swap each content patch for its closest style patch at one layer, then invert the features."""
 
     name = "style_swap"
@@ -205,24 +205,11 @@ class StyleSwap(Method):
     summary = "swap content patches for their closest style patches at relu3_1, then invert (optimisation)"
     paper = "Chen & Schmidt, 2016"
     Options = StyleSwapOptions
-    uses_encoder = True
+    config_class = StyleSwapConfig
     speed = Speed("chen_schmidt", "optimisation", "∞",
                   "style swap at relu3_1 (3×3 patches), then our optimisation inverse (30 L-BFGS iterations), "
                   "not the paper's inverse network; style encoding: the style's relu3_1 features",
                   _time_style_swap_row)
 
-    @classmethod
-    def load(cls, weights=None, options=None, *, device="cpu", encoder="auto") -> "StyleSwap":
-        self = super().load(weights, options, device=device)
-        self.encoder = build_encoder(encoder, device=device)
-        self.config = replace(StyleSwapConfig(), **asdict(self.options))
-        self.config.validate(self.encoder)
-        return self
-
-    def check_styles(self, count: int) -> None:
-        if count != 1:
-            raise StylelabError(f"style_swap takes one style image per output, got {count}")
-
-    def stylize(self, content: torch.Tensor, styles, **controls) -> torch.Tensor:
-        self.check_styles(len(styles))
-        return stylize(content, styles[0], self.encoder, replace(self.config, **controls)).image
+    def optimise(self, content: torch.Tensor, style: torch.Tensor, config: StyleSwapConfig) -> torch.Tensor:
+        return stylize(content, style, self.encoder, config).image
