@@ -22,6 +22,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from torchvision.transforms.v2 import functional as TF
 
 from .errors import StylelabError
+from . import assets
 
 #: Files with more pixels than this are refused before decoding (PIL's own bomb threshold).
 MAX_DECODE_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
@@ -45,8 +46,6 @@ def _open_pil(source) -> Image.Image:
             return _decode(io.BytesIO(data), text)
         path = Path(text).expanduser()
         if not path.exists() and "/" in text and not path.suffix:
-            from . import assets  # an asset name such as "style/la_muse"
-
             path = assets.fetch(text)
         if not path.is_file():
             raise StylelabError(f"image file not found: {text}")

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from . import provenance
+from . import assets, images, provenance
 from .device import describe, resolve_device
 from .errors import StylelabError
 
@@ -227,8 +227,6 @@ BENCH_PAIR = ("content/golden_gate", "style/woman_with_hat_matisse")
 
 def photo_pair(size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """:data:`BENCH_PAIR` scaled to ``size`` on the short side and centre-cropped to size × size."""
-    from . import assets, images
-
     out = []
     for name in BENCH_PAIR:
         image = images.load_image(assets.fetch(name), short_side=size)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import StylelabError
+from ..methods import base
 from ..timing import PAPER_ITERATIONS
 
 __all__ = ["GPU_TARGETS", "PAPER_DEVICE", "PAPER_ENCODER", "PAPER_ITERATIONS", "PAPER_SPEED", "GpuTarget", "PaperRow",
@@ -69,8 +70,6 @@ GPU_TARGETS: tuple[GpuTarget, ...] = (
 def method_paper_row(name: str) -> PaperRow | None:
     """The paper's row of a registered method (name or alias, :func:`stylelab.methods.base.get`), from its
     ``speed.paper_row``; None when it is not timed or not in the paper's table."""
-    from ..methods import base
-
     speed = base.get(name).speed
     return None if speed is None or speed.paper_row is None else PAPER_SPEED[speed.paper_row]
 

@@ -5,13 +5,16 @@ saw, and the method's speed, timed through the speed table's registry as noteboo
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import replace
 
 import torch
+from torch import nn
 
 from .. import bench
 from ..encoders import MultiLayerEncoder
+from ..images import to_pil
 from ..methods import gatys
 from ..perceptual import style_statistics_distance
 
@@ -49,8 +52,6 @@ def tradeoff_grid(content: torch.Tensor, style: torch.Tensor, encoder: MultiLaye
 def tradeoff_figure(images: Sequence[torch.Tensor], rows: Sequence[dict], ncols: int):
     """The grid with two-line titles (stylelab's β/α and the paper's α/β), spaced so that they do not overlap."""
     import matplotlib.pyplot as plt
-
-    from ..images import to_pil
 
     nrows = -(-len(images) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 3.0 * nrows + 0.5), squeeze=False,
@@ -129,9 +130,6 @@ def mean_wavelength(image: torch.Tensor) -> float:
 def with_average_pooling(encoder: MultiLayerEncoder) -> MultiLayerEncoder:
     """A copy of ``encoder`` whose max-pooling layers average instead, as Gatys et al. used for their
     figures ("replacing the max-pooling operation by average pooling improves the gradient flow")."""
-    import copy
-
-    from torch import nn
 
     clone = copy.deepcopy(encoder)
     for name, module in clone.layers.items():

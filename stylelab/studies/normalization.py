@@ -14,7 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..losses import gram_layer_loss, gram_matrix, mean_std_style_loss
+from ..images import show_images
+from ..losses import gram_matrix, mean_std_style_loss
 from ..norms import ConditionalInstanceNorm, adain, batch_norm, instance_norm, mean_std
 from ..training import train
 
@@ -46,8 +47,6 @@ def feature_statistics_figure(features: torch.Tensor, labels: Sequence[str], lay
 
 def normalized_pixels_figure(images: torch.Tensor, labels: Sequence[str]):
     """The same normalisations on RGB pixels: BN keeps each image's colour and contrast, IN removes them."""
-    from ..images import show_images
-
     rows = [images, _as_display(batch_norm(images)), _as_display(instance_norm(images))]
     names = ["input", "BN over the batch", "IN per image"]
     tiles = [row[i] for row in rows for i in range(len(labels))]
@@ -116,8 +115,6 @@ def statistics_match(output: torch.Tensor, target: torch.Tensor, tolerance: floa
 
 def adain_figure(content: torch.Tensor, styles: torch.Tensor, labels: Sequence[str]):
     """AdaIN(c, s) on RGB pixels: the content's layout with each style's colour statistics."""
-    from ..images import show_images
-
     with torch.no_grad():
         outputs = [adain(content, s.unsqueeze(0)).clamp(0, 1) for s in styles]
     tiles = list(styles.split(1)) + outputs
@@ -211,8 +208,6 @@ def learned_cin_figure(net: TinyCINNet, content: torch.Tensor, styles: torch.Ten
                        mix_steps: int = 5):
     """Top: content and styles. Middle: the one trained net with style index s = 0…N−1. Bottom: a convex
     mix of the *learned* (γ, β) of styles 0 and 1 (Dumoulin et al.'s interpolation)."""
-    from ..images import show_images
-
     n = styles.shape[0]
     with torch.no_grad():
         per_style = [net(content, s) for s in range(n)]

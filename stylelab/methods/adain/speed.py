@@ -18,6 +18,7 @@ from ... import timing
 from ...fastpath import Network
 from ...norms import adain as adain_features
 from ...registry import resolve
+from ...weights import PRETRAINED_DIR, registry
 from ..base import Speed
 from .model import AdaINModel, build_decoder
 from .train import encoder_kind, load_decoder
@@ -38,8 +39,6 @@ class AdaINTransfer(nn.Module):
 def registered_decoder(encoder_kind: str) -> str | None:
     """The first decoder in the weights registry trained against ``encoder_kind`` (read from the recipe
     beside each file, so no model is loaded), or None."""
-    from ...weights import PRETRAINED_DIR, registry
-
     for name, entry in registry().items():
         sidecar = PRETRAINED_DIR / f"{entry.file}.json"
         try:
