@@ -33,8 +33,9 @@ from ..fastpath import Network
 from ..nets import NORMS, TextureNet, TransformNet
 from ..perceptual import PerceptualConfig, PerceptualLoss
 from ..registry import resolve
-from ..training import History, check_run_settings, train
-from ..weights import config_from_dict, load_state, pretrained_path, read_model, save_model
+from ..training import History, check_run_settings, safe_load, train
+from ..weights import FORMAT, config_from_dict, load_state, pretrained_path, read_model, save_model
+from . import examples_net
 from .base import Method, NoOptions, Speed, methods
 
 ARCHITECTURES = ("johnson", "ulyanov")
@@ -307,14 +308,47 @@ def _time_ulyanov_row(size: int, ctx: timing.BenchContext) -> timing.SpeedRow:
 
 
 class Johnson(FeedForwardMethod):
+    """Johnson et al.'s transform net. ``--weights`` takes one of our model files (registered name or path) or
+    one of pytorch/examples' published ``TransformerNet`` checkpoints (``candy.pth``, or the registered
+    ``examples/candy`` …), recognised by its keys: it runs in our twin of their net
+    (:mod:`stylelab.methods.examples_net`), 0–255 inside, [0, 1] outside, reproducing their ``stylize``."""
+
     name = "johnson"
     summary = "a transform net trained per style with the perceptual loss: one forward pass"
     paper = "Johnson et al., ECCV 2016"
+    weights_help = ("a registered model name, a model file written by python -m stylelab train, or a pytorch/examples "
+                    "fast_neural_style checkpoint (candy.pth, or examples/candy, examples/mosaic, …)")
     train_fixed = {"architecture": "johnson"}
     default_weights = "johnson-instance-la_muse"
     speed = Speed(None, "feed-forward", "1",
                   "Johnson net (residual blocks, instance norm), the committed johnson-instance-la_muse: "
                   "one forward pass", _time_johnson_row)
+    #: where the weights come from: "stylelab" (our model file) or "pytorch/examples" (a published checkpoint)
+    source = "stylelab"
+
+    @classmethod
+    def load(cls, weights=None, options=None, *, device="cpu", encoder="auto") -> "Johnson":
+        weights = weights or cls.default_weights
+        path = resolve(weights, ("model", "asset"))
+        payload = safe_load(path)
+        if isinstance(payload, dict) and payload.get("format") == FORMAT:
+            return super().load(path, options, device=device, encoder=encoder)._named(weights)
+        if not examples_net.looks_like_examples(payload):
+            raise StylelabError(f"{weights} is neither a stylelab model file nor a pytorch/examples fast_neural_style "
+                                f"checkpoint (no {examples_net.SIGNATURE_KEY!r} key)")
+        self = cls(options, device=device)
+        net = examples_net.load_examples_net(payload, path).to(self.device)
+        label = Path(str(weights)).stem
+        # a single-style net: its one "style" is the file's name; the config records only what is known
+        self.trained = TrainedNet(net, FeedForwardConfig(architecture="johnson", norm="instance", styles=(label,)),
+                                  {}, {"source": "pytorch/examples fast_neural_style", "weights": str(weights),
+                                       "file": str(path)})
+        self.source = "pytorch/examples"
+        return self._named(weights)
+
+    def _named(self, weights) -> "Johnson":
+        self.weights = str(weights)
+        return self
 
 
 class Ulyanov(FeedForwardMethod):
