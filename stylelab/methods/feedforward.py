@@ -36,7 +36,7 @@ from ..registry import resolve
 from ..training import History, check_run_settings, safe_load, train
 from ..weights import FORMAT, config_from_dict, load_state, pretrained_path, read_model, save_model
 from . import examples_net
-from .base import Method, NoOptions, Speed, methods
+from .base import Method, NoOptions, OnnxGraph, Speed, methods
 
 ARCHITECTURES = ("johnson", "ulyanov")
 #: Johnson et al.'s loss layers (VGG-16 names; the offline VGG16-BN encoder has them all).
@@ -270,6 +270,39 @@ class FeedForwardMethod(Method):
         style = styles[0] if len(styles) else 0
         return stylize(self.trained.net, content, style).clamp(0, 1)
 
+    def onnx_graph(self) -> OnnxGraph:
+        """Inputs content (1, 3, H, W) in [0, 1]; a texture net also noise (1, 15, H, W) uniform in [0, 1).
+
+        The ONNX graph of :mod:`stylelab.export`: any H, W (padded by reflection to the net's multiple inside, as
+        :func:`stylize`); a texture net's ``noise`` has ``noise_channels × scales`` channels at the content's
+        size (scale k uses every 2ᵏ-th pixel of its ``noise_channels``), so that the caller draws the numbers."""
+        from ..export import PadCrop
+
+        net = self.trained.net.eval()
+        content = torch.rand(1, 3, 50, 70)
+        describe = {"content": "the content image, (1, 3, H, W) float32 RGB in [0, 1], any H, W"}
+        if not isinstance(net, TextureNet):
+            return OnnxGraph(PadCrop(net, 4), {"content": content}, {"content": {2: "height", 3: "width"}},
+                             feeds=lambda content, styles=(0,), **controls: (content,), describe=describe, min_side=16)
+        channels = net.noise_channels * net.scales
+        describe["noise"] = (f"uniform noise in [0, 1), (1, {channels}, H, W) float32, the content's H, W "
+                             f"({net.noise_channels} channels per scale, {net.scales} scales)")
+        return OnnxGraph(PadCrop(net, 2 ** (net.scales - 1), call=self._with_noise),
+                         {"content": content, "noise": torch.rand(1, channels, 50, 70)},
+                         {"content": {2: "height", 3: "width"}, "noise": {2: "height", 3: "width"}},
+                         feeds=lambda content, styles=(0,), **controls: (content, torch.rand(
+                             1, channels, *content.shape[-2:], device=content.device)),
+                         describe=describe, min_side=2 ** (net.scales - 1) + 1)
+
+    @staticmethod
+    def _with_noise(net: TextureNet, x: torch.Tensor, noise: torch.Tensor, style=None) -> torch.Tensor:
+        """The texture net on ``x`` (padded to its multiple) with the graph's ``noise`` input (the content's
+        size): padded the same way, every 2ᵏ-th pixel of channels k·c … (k+1)·c − 1 for scale k."""
+        noise = torch.nn.functional.pad(noise, (0, x.shape[-1] - noise.shape[-1], 0, x.shape[-2] - noise.shape[-2]),
+                                        mode="reflect")
+        c = net.noise_channels
+        return net(x, style, noise=[noise[:, k * c:(k + 1) * c, ::2 ** k, ::2 ** k] for k in range(net.scales)])
+
     @classmethod
     def load_trained(cls, path, *, device="cpu", encoder=None) -> TrainedNet:
         return load_net(path, device=device)
@@ -297,13 +330,21 @@ def _time_johnson_row(size: int, ctx: timing.BenchContext) -> timing.SpeedRow:
 
 def _time_ulyanov_row(size: int, ctx: timing.BenchContext) -> timing.SpeedRow:
     """A texture network with random weights (``settings.seed``; the cost does not depend on them): one
-    forward pass, along the fast paths (it draws noise, so every compared call starts from the same seed)."""
+    forward pass, along the fast paths. Its noise is an input, drawn once per size from ``settings.seed`` (as
+    in the exported graph, :meth:`FeedForwardMethod.onnx_graph`), so every path, onnxruntime included, gets
+    the same numbers and its output can be compared."""
     if "ulyanov" not in ctx.networks:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(ctx.settings.seed)
             net = TextureNet().eval().to(ctx.device)
-        ctx.networks["ulyanov"] = Network("ulyanov", net, timing.content_input(ctx), lambda m, x: m(x), random=True,
-                                          trained=False, weights="random weights")
+
+        def inputs(size: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+            noise = torch.rand(1, net.noise_channels * net.scales, size, size,
+                               generator=torch.Generator().manual_seed(ctx.settings.seed))
+            return timing.content_input(ctx)(size, device)[0], noise.to(device)
+
+        ctx.networks["ulyanov"] = Network("ulyanov", net, inputs, FeedForwardMethod._with_noise, trained=False,
+                                          weights="random weights; its noise an input")
     return timing.feedforward_row(size, ctx, ctx.networks["ulyanov"])
 
 

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .. import bench
+from .. import bench, fastpath
 from ..bench import BenchReport, BenchSettings
 
 
@@ -166,6 +166,10 @@ def fast_path_findings(report: BenchReport) -> list[str]:
             if p.path.startswith(("bf16", "fp16")) and p.path != row.fast_path:
                 why = p.note or f"max |Δ| {p.max_error:.2g} > {4 / 255 * p.output_range:.2g}"
                 line += f"; {p.path.split(' +')[0]}: ×{p.speedup:.2f} but not kept ({why})"
+            elif p.path == fastpath.ONNXRUNTIME.name and p.path != row.fast_path:
+                line += (f"; onnxruntime {p.note}" if p.note.startswith("skipped") else
+                         f"; onnxruntime: ×{p.speedup:.2f} ({p.seconds:.3g} s, max |Δ| {p.max_error:.1g}"
+                         f"{'' if p.keeps_output else ', not kept'})")
         lines.append(line)
     return lines
 

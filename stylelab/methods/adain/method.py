@@ -14,9 +14,11 @@ from ...errors import StylelabError
 from ...registry import resolve
 from ...training import safe_load
 from ...weights import FORMAT
-from ..base import Method
+from ...colour import match_color
+from ...norms import adain
+from ..base import Method, OnnxGraph
 from .infer import COLOR_MODES, check_weights, stylize
-from .model import ADAIN_LAYER
+from .model import ADAIN_LAYER, check_alpha, trade_off
 from .published import PORT_VGG_ASSET, load_pretrained
 from .speed import SPEED
 from .train import AdaINConfig, load_decoder, save_decoder, train_decoder
@@ -88,6 +90,42 @@ class AdaIN(Method):
     def stylize(self, content: torch.Tensor, styles, **controls) -> torch.Tensor:
         """``controls``: alpha, weights (interpolation), mask (1, 1, H, W), preserve_color (see :func:`.infer.stylize`)."""
         return stylize(self.model, content, styles, **controls)
+
+    def onnx_graph(self) -> OnnxGraph:
+        """Inputs content (1, 3, H, W), style (1, 3, h, w) in [0, 1] and alpha (1,): encoder, AdaIN, decoder.
+
+        The ONNX graph of :mod:`stylelab.export`: any sizes (the content padded to a multiple of 8 inside, as
+        :func:`.infer.stylize`). Interpolation of several styles, a mask and luminance-only colour
+        preservation are not in the graph (``preserve_color="histogram"`` is: it recolours the style first)."""
+        from ...export import PadCrop
+
+        def feeds(content, styles, alpha=1.0, weights=None, mask=None, preserve_color=None, **controls):
+            if mask is not None:
+                raise StylelabError("a --mask is not in the exported AdaIN graph (use --backend torch)")
+            if len(styles) != 1:
+                raise StylelabError(f"the exported AdaIN graph takes one style image, not {len(styles)} "
+                                    f"(use --backend torch)")
+            if preserve_color not in (None, "histogram"):
+                raise StylelabError(f"--preserve-color {preserve_color} is not in the exported AdaIN graph "
+                                    f"(use --backend torch)")
+            style = match_color(styles[0], content) if preserve_color == "histogram" else styles[0]
+            return content, style, torch.tensor([check_alpha(alpha)], dtype=torch.float32, device=content.device)
+
+        return OnnxGraph(PadCrop(self.model.eval(), 8, call=self._graph_call),
+                         {"content": torch.rand(1, 3, 50, 70), "style": torch.rand(1, 3, 60, 40),
+                          "alpha": torch.tensor([0.7])},
+                         {"content": {2: "height", 3: "width"}, "style": {2: "style_height", 3: "style_width"}},
+                         feeds=feeds, min_side=16,
+                         describe={"content": "the content image, (1, 3, H, W) float32 RGB in [0, 1], any H, W",
+                                   "style": "the style image, (1, 3, h, w) float32 RGB in [0, 1], any h, w",
+                                   "alpha": "the content–style trade-off α in [0, 1], shape (1,) float32"})
+
+    @staticmethod
+    def _graph_call(model, content: torch.Tensor, style: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+        """g(α·AdaIN(f(c), f(s)) + (1 − α)·f(c)) with α a tensor (the graph's input)."""
+        features = model.encode(content)
+        t = adain(features, model.encode(style), unbiased=model.unbiased)
+        return model.decoder(trade_off(t, features, alpha))
 
     @classmethod
     def train_encoder_layer(cls) -> str:
