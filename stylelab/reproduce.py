@@ -27,14 +27,13 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import StylelabError
+from .errors import StylelabError, command
 from .profiles import label
 from .provenance import PROJECT_ENV, git_revision, project_root
 
 NOTEBOOKS: Path | None = None  # None: <checkout>/notebooks (see notebooks_dir)
 DEFAULTS = {"profile": "quick", "device": "auto", "encoder": "auto", "smoke": False}
 QUIET_ENV = "STYLELAB_QUIET"
-USER_ERROR = 2  # exit status for a StylelabError, as in ``python -m stylelab``
 
 
 def notebooks_dir() -> Path:
@@ -143,6 +142,7 @@ def _index(figures_dir: Path, notebook: str, made: list[str]) -> None:
     index.write_text("\n".join(header + rows) + "\n", encoding="utf-8")
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stylelab.reproduce", description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", choices=["quick", "full"], default="quick")
@@ -155,12 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true",
                         help="with --profile full: every full-profile code path at toy sizes (figures/full-smoke/)")
     args = parser.parse_args(argv)
-    try:
-        timings = run_notebooks(profile=args.profile, device=args.device, encoder=args.encoder, only=args.only,
-                                figures=args.figures, output=args.output, inplace=args.inplace, smoke=args.smoke)
-    except StylelabError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return USER_ERROR
+    timings = run_notebooks(profile=args.profile, device=args.device, encoder=args.encoder, only=args.only,
+                            figures=args.figures, output=args.output, inplace=args.inplace, smoke=args.smoke)
     total = sum(t for _, t in timings)
     print(f"{len(timings)} notebooks in {total / 60:.1f} min at rev {git_revision()}; figures in "
           f"{(args.figures or _root() / 'figures') / label(args.profile, args.smoke)}")
