@@ -43,4 +43,24 @@ if ! .venv/bin/python -c "import stylelab, papermill, nbval, torchvision, easyoc
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[offline,test]'
 fi
+# The static site's browser packages, pinned by package-lock.json (onnxruntime-web for demo.html, MathJax for
+# the equations): python -m stylelab site copies them into the site folder. Without npm the site still builds
+# (no demo, equations from a CDN) and says so; the site tests need them.
+if ! command -v npm >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then AS_ROOT=""; elif command -v sudo >/dev/null; then AS_ROOT="sudo"; else AS_ROOT="none"; fi
+  if [ "$AS_ROOT" != none ]; then
+    echo "setup: installing nodejs and npm (for the site's npm packages)"
+    $AS_ROOT apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $AS_ROOT apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+fi
+if command -v npm >/dev/null; then
+  if ! cmp -s package-lock.json node_modules/.stylelab-package-lock.json; then
+    echo "setup: installing the site's npm packages (onnxruntime-web, mathjax) into node_modules"
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    cp package-lock.json node_modules/.stylelab-package-lock.json
+  fi
+else
+  echo "setup: npm not found: install Node.js and npm, then rerun (python -m stylelab site builds without the live demo meanwhile)" >&2
+fi
 echo "setup: ok ($(.venv/bin/python -c 'import torch, torchvision; print("torch", torch.__version__, "torchvision", torchvision.__version__)'))"

@@ -2,6 +2,7 @@
 
     python -m stylelab site                       # build/site/index.html
     python -m stylelab site --out /tmp/site       # anywhere else
+    python -m stylelab site --no-demo             # the notebook pages only (no ONNX export)
 
 Each committed notebook ``notebooks/NN_*.ipynb`` becomes ``NN_*.html`` through nbconvert's
 ``HTMLExporter`` (JupyterLab template) with its outputs as committed: nothing is executed here
@@ -11,10 +12,18 @@ each one's first heading and the git revision that built the site; ``figures.htm
 stamped figures and tables of ``figures/quick/``, copied beside it. Every page declares UTF-8, so the
 Korean text renders in any browser with a Hangul font.
 
-Equations: nbconvert's pages load MathJax 2.7 from a CDN (cdnjs.cloudflare.com), so the LaTeX in the
-markdown cells renders when the reader is online; offline the LaTeX source (``$\\mu(x)$``) stays
-visible as text. The lab template also loads require.js from the CDN, for widget outputs, which the
-committed notebooks do not have; everything else (styles, images) is inside the pages.
+``demo.html`` runs the committed nets in the reader's browser with onnxruntime-web (:mod:`stylelab.site_demo`).
+
+Equations render without a network: MathJax 3 (``mathjax/tex-svg-full.js``, the npm package ``mathjax``
+that ``npm ci`` installs from ``package-lock.json``) is copied into the site folder once and every page
+loads it from there, with the TeX delimiters of the notebooks (``$…$``, ``$$…$$``) and SVG output, which
+needs no web fonts. Without ``node_modules/mathjax`` the pages fall back to nbconvert's MathJax 2.7 from a
+CDN (equations render only online) and ``site`` says so in one line. require.js (for widget outputs) is
+loaded from its CDN only by a notebook that saved widget state, which the committed notebooks do not; so
+a page needs nothing but the site folder.
+
+What the build could not include (onnxruntime-web or MathJax missing, a bundled image unavailable offline)
+is printed one line each on stderr; the site is still written.
 
 A user error (no notebooks folder, an unexecuted notebook, an out folder that cannot be written)
 prints one line ``error: …`` to stderr and exits with status 2, as ``python -m stylelab`` does.
@@ -23,6 +32,7 @@ prints one line ``error: …`` to stderr and exits with status 2, as ``python -m
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import sys
@@ -35,11 +45,28 @@ from .errors import StylelabError, command
 from .provenance import REPO_ROOT, git_revision
 from .reproduce import notebooks_dir
 
+#: The bundled MathJax: the npm package and the one file of it the pages load (TeX in, SVG out, every TeX
+#: extension inside, so nothing else is fetched).
+MATHJAX_PACKAGE, MATHJAX_FILE = "mathjax", "es5/tex-svg-full.js"
+MATHJAX_SITE_PATH = "mathjax/tex-svg-full.js"
+#: MathJax 3's version of nbconvert's MathJax 2 settings: the same delimiters, escapes, environments, AMS numbering.
+MATHJAX_CONFIG = ("window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], "
+                  "displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']], processEscapes: true, processEnvironments: true, "
+                  "tags: 'ams'}, svg: {fontCache: 'global'}, "
+                  "startup: {typeset: true, pageReady: () => MathJax.startup.defaultPageReady()"
+                  ".then(() => { document.body.dataset.mathjax = 'done'; })}};")
+MISSING_MATHJAX = ("the equations need MathJax from npm: run `npm ci` in the checkout (scripts/setup.sh does); until then "
+                   "the pages load MathJax from a CDN and show raw LaTeX offline")
 FIGURES_PROFILE = "quick"  # the committed notebooks and figures are the quick profile's
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 
 # Each notebook page is nbconvert's lab page with a way back to the contents.
 PAGE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{% block html_head_js_requirejs %}{% if "widgets" in nb.metadata %}{{ super() }}{% endif %}{% endblock html_head_js_requirejs %}
+{% block html_head_js_mathjax %}{% if resources.stylelab_mathjax %}
+<script>{{ resources.stylelab_mathjax_config }}</script>
+<script id="MathJax-script" defer src="{{ resources.stylelab_mathjax }}"></script>
+{% else %}{{ super() }}{% endif %}{% endblock html_head_js_mathjax %}
 {% block body_header %}{{ super() }}
 <nav style="padding: 8px 16px; font-family: var(--jp-ui-font-family)"><a href="index.html">← 목차 · contents</a></nav>
 {% endblock body_header %}"""
@@ -55,7 +82,11 @@ INDEX_TEMPLATE = """<!DOCTYPE html>
 <body>
 <h1>stylelab: 실행된 노트북 · the executed notebooks</h1>
 <p>Built from the committed notebooks (their saved outputs; nothing was re-run) at git revision
-<code>{{ revision }}</code>. Equations load MathJax from a CDN: offline, their LaTeX source shows instead.</p>
+<code>{{ revision }}</code>. {% if mathjax %}Equations are typeset by the MathJax copied into this folder
+(<code>{{ mathjax }}</code>): the pages need no network.{% else %}Equations load MathJax from a CDN: offline,
+their LaTeX source shows instead (run <code>npm ci</code> and rebuild to bundle it).{% endif %}</p>
+{% if demo %}<p><a href="demo.html"><b>브라우저에서 돌려 보기 · live demo</b></a>: your own photo through the Johnson,
+CIN and AdaIN nets, in this browser (onnxruntime-web{% if demo.ort_version %} {{ demo.ort_version }}{% endif %}).</p>{% endif %}
 <table>
 <tr><th>#</th><th>notebook</th><th>file</th></tr>
 {% for page in pages %}<tr><td>{{ page.number }}</td><td><a href="{{ page.html_name }}">{{ page.title }}</a></td>
@@ -138,27 +169,60 @@ def page_exporter():
                         template_file="stylelab_page.html.j2", embed_images=True, language_code="ko")
 
 
-def build_site(out: Path, notebooks: Path, figures: Path) -> Path:
-    """Write one page per notebook, ``figures.html`` with the copied figures, and ``index.html``; its path."""
+def build_site(out: Path, notebooks: Path, figures: Path, *, demo: bool = True, node_modules: Path | None = None,
+               notes: list[str] | None = None) -> Path:
+    """Write one page per notebook, ``figures.html`` with the copied figures, ``demo.html`` (unless
+    ``demo=False``) and ``index.html``; its path. What could not be included is appended to ``notes``
+    (one line each: no onnxruntime-web or MathJax under ``node_modules``, a bundled image unavailable)."""
+    from .site_demo import node_modules_dir, write_demo
+
+    notes = [] if notes is None else notes
     notebook_list = notebook_paths(notebooks)
     if not figures.is_dir():
         raise StylelabError(f"no figures folder at {figures}: run python -m stylelab.reproduce --profile "
                             f"{FIGURES_PROFILE} first, or pass --figures")
     executed = [(path, read_executed(path)) for path in notebook_list]  # check them all before writing
     _make_folder(out)
+    node_modules = node_modules or node_modules_dir()
+    mathjax = _copy_mathjax(node_modules, out)
+    if mathjax is None:
+        notes.append(f"site: {node_modules / MATHJAX_PACKAGE / MATHJAX_FILE} is missing: {MISSING_MATHJAX}")
     exporter = page_exporter()
     pages = []
     for path, notebook in executed:
         page = NotebookPage(path.name, path.name[:2], first_heading(notebook, path.stem))
-        html, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": page.title}})
+        resources = {"metadata": {"name": page.title}}
+        if mathjax:
+            resources.update(stylelab_mathjax=mathjax, stylelab_mathjax_config=MATHJAX_CONFIG)
+        html, _ = exporter.from_notebook_node(notebook, resources=resources)
         _write(out / page.html_name, html)
         pages.append(page)
     figure_files = _copy_figures(figures, out / "figures" / figures.name)
     _write(out / "figures.html", _figures_page(pages, figure_files, figures))
+    demo_report = None
+    if demo:
+        demo_report = write_demo(out, node_modules=node_modules, revision=git_revision())
+        notes.extend(demo_report.notes)
     index = out / "index.html"
     _write(index, _render(INDEX_TEMPLATE, pages=pages, figure_count=len(figure_files),
-                          figures_folder=_shown(figures)))
+                          figures_folder=_shown(figures), mathjax=mathjax, demo=demo_report))
     return index
+
+
+def _copy_mathjax(node_modules: Path, out: Path) -> str | None:
+    """Copy the bundled MathJax into the site (``mathjax/tex-svg-full.js``); its URL from a page, or None."""
+    source = node_modules / MATHJAX_PACKAGE / MATHJAX_FILE
+    if not source.is_file():
+        return None
+    target = out / MATHJAX_SITE_PATH
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        version = json.loads((node_modules / MATHJAX_PACKAGE / "package.json").read_text(encoding="utf-8"))["version"]
+        (target.parent / "VERSION").write_text(f"mathjax {version} (npm), {MATHJAX_FILE}\n", encoding="utf-8")
+    except OSError as exc:
+        raise StylelabError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return MATHJAX_SITE_PATH
 
 
 def _figures_page(pages: list[NotebookPage], files: list[Path], figures: Path) -> str:
@@ -226,12 +290,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", type=Path, default=None, help="executed notebooks (default: <checkout>/notebooks)")
     parser.add_argument("--figures", type=Path, default=None,
                         help=f"stamped figures to include (default: <checkout>/figures/{FIGURES_PROFILE})")
+    parser.add_argument("--no-demo", action="store_true", help="leave out demo.html (no ONNX export, no onnxruntime-web)")
     args = parser.parse_args(argv)
     notebooks = args.notebooks or notebooks_dir()
     root = notebooks.resolve().parent  # the checkout
     out, figures = args.out or root / "build" / "site", args.figures or root / "figures" / FIGURES_PROFILE
-    index = build_site(out, notebooks, figures)
-    print(f"wrote {index} (rev {git_revision()}): open it in a browser")
+    notes: list[str] = []
+    index = build_site(out, notebooks, figures, demo=not args.no_demo, notes=notes)
+    for note in notes:
+        print(note, file=sys.stderr)
+    demo = " and demo.html" if not args.no_demo else ""
+    print(f"wrote {index}{demo} (rev {git_revision()}): open it in a browser (from disk, or python -m http.server)")
     return 0
 
 
