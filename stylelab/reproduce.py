@@ -122,8 +122,27 @@ def _execute(path: Path, target: Path, figures_dir: Path, parameters: dict, prog
         raise StylelabError(f"{path.name} failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue} "
                             f"(executed copy with the traceback: {target})") from None
     elapsed = time.perf_counter() - started
+    strip_machine_paths(target)
     made = sorted(p.name for p in figures_dir.glob("*") if before.get(p) != p.stat().st_mtime)
     return elapsed, made
+
+
+def strip_machine_paths(notebook: Path) -> None:
+    """Papermill records where it read and wrote the notebook (``metadata.papermill.input_path`` /
+    ``output_path``): absolute paths of this machine. Keep them relative to the checkout (or the bare file
+    name outside it), so that a committed notebook names no machine's folders."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    record = nb.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if record.get(key):
+            path = Path(record[key])
+            try:
+                record[key] = path.resolve().relative_to(_root().resolve()).as_posix()
+            except ValueError:
+                record[key] = path.name
+    nbformat.write(nb, notebook)
 
 
 def _index(figures_dir: Path, notebook: str, made: list[str]) -> None:
