@@ -187,7 +187,7 @@ def test_demo_page_and_its_files_are_in_the_site(built):
     assert set(metas["johnson"]["roles"].values()) == {"content"}
     assert sorted(metas["cin"]["roles"].values()) == ["content", "weights"] and len(metas["cin"]["styles"]) == 4
     assert sorted(metas["adain"]["roles"].values()) == ["alpha", "content", "style"]
-    assert html.count('class="slider"') == 0 and 'id="cin-sliders"' in html  # one slider per style, made by demo.js
+    assert html.count('class="slider"') == 0 and 'id="mix-sliders"' in html  # one slider per style, made by demo.js
     assert 'href="demo.html"' in (built / "index.html").read_text(encoding="utf-8")
 
 
@@ -280,7 +280,7 @@ def test_demo_runs_in_chromium_and_matches_torch(built, served, tmp_path, opened
             page.evaluate("stylelabDemo.idle()")
             page.evaluate("document.getElementById('backend').value = 'wasm';"
                           "document.getElementById('alpha').value = '0.75';"
-                          "const s = document.querySelectorAll('#cin-sliders input');"
+                          "const s = document.querySelectorAll('#mix-sliders input');"
                           "s.forEach((x, i) => { x.value = [30, 0, 70, 0][i]; });"
                           "s[0].dispatchEvent(new Event('input'))")
             for net in ("johnson", "adain", "cin"):

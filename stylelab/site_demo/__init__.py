@@ -202,12 +202,12 @@ def classify_inputs(inputs: list[dict]) -> dict[str, str]:
 
 
 def net_styles(net: DemoNet) -> list[str]:
-    """The net's own styles (CIN): asset names like ``style/la_muse``."""
-    if net.method != "cin":
-        return []
+    """The styles a net mixes (one slider each): its own styles when it has several (asset names like
+    ``style/la_muse``); none for a one-style net or a net that takes style images."""
     from ..export import load
 
-    return list(load(net.method, net.weights).net_styles())
+    styles = list(load(net.method, net.weights).net_styles())
+    return styles if len(styles) > 1 else []
 
 
 def model_script(net: DemoNet) -> str:

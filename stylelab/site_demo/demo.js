@@ -182,18 +182,21 @@
 
   // --- controls -----------------------------------------------------------------------------------
   function chosenNet() { return document.querySelector("input[name=net]:checked").value; }
+  // What a net takes, read from its exported inputs (content, style, alpha, weights, style_id): the page's
+  // controls follow the inputs, not the net's name.
+  function takes(key, role) { return Object.values(nets[key].roles).includes(role); }
 
-  function cinWeights() {
-    const raw = [...document.querySelectorAll("#cin-sliders input")].map((s) => Number(s.value));
+  function mixWeights() {
+    const raw = [...document.querySelectorAll("#mix-sliders input")].map((s) => Number(s.value));
     const total = raw.reduce((a, b) => a + b, 0);
     return total > 0 ? raw.map((w) => w / total) : null;
   }
 
   function buildSliders() {
-    const cin = nets.cin;
-    if (!cin) return;
-    const holder = $("cin-sliders");
-    cin.styles.forEach((name, i) => {
+    const mixing = Object.values(nets).find((net) => Object.values(net.roles).includes("weights"));
+    if (!mixing) return;
+    const holder = $("mix-sliders");
+    mixing.styles.forEach((name, i) => {
       const row = document.createElement("label");
       row.className = "slider";
       const bundled = images.style.find((s) => s.name === name);
@@ -212,8 +215,8 @@
   }
 
   function showWeights() {
-    const weights = cinWeights();
-    document.querySelectorAll("#cin-sliders output").forEach((out, i) => {
+    const weights = mixWeights();
+    document.querySelectorAll("#mix-sliders output").forEach((out, i) => {
       out.textContent = weights ? weights[i].toFixed(2) : "–";
     });
     updateButton();
@@ -221,7 +224,7 @@
 
   function updateNet() {
     const key = chosenNet();
-    for (const [net, id] of [["cin", "cin-controls"], ["adain", "adain-controls"]]) if ($(id)) $(id).hidden = key !== net;
+    for (const [role, id] of [["weights", "mix-controls"], ["style", "style-controls"]]) if ($(id)) $(id).hidden = !takes(key, role);
     updateButton();
   }
 
@@ -230,9 +233,9 @@
     const small = (image) => Math.min(image.width, image.height) < (nets[key].minSide || 1);
     if (!photo) return "choose a photo";
     if (small(photo)) return "the photo is smaller than " + nets[key].minSide + " px on a side: choose a larger one";
-    if (key === "adain" && !style) return "choose a style image";
-    if (key === "adain" && small(style)) return "the style image is smaller than " + nets[key].minSide + " px on a side";
-    if (key === "cin" && !cinWeights()) return "move at least one style slider above zero";
+    if (takes(key, "style") && !style) return "choose a style image";
+    if (takes(key, "style") && small(style)) return "the style image is smaller than " + nets[key].minSide + " px on a side";
+    if (takes(key, "weights") && !mixWeights()) return "move at least one style slider above zero";
     return null;
   }
 
@@ -281,9 +284,9 @@
       if (role === "content") out[spec.name] = toTensor(photo);
       else if (role === "style") out[spec.name] = toTensor(style);
       else if (role === "alpha") out[spec.name] = new ort.Tensor("float32", Float32Array.of(Number($("alpha").value)), shapeOf(spec, [1]));
-      else if (role === "weights") out[spec.name] = new ort.Tensor("float32", Float32Array.from(cinWeights()), [1, meta.styles.length]);
+      else if (role === "weights") out[spec.name] = new ort.Tensor("float32", Float32Array.from(mixWeights()), [1, meta.styles.length]);
       else if (role === "style_id") {
-        const weights = cinWeights();
+        const weights = mixWeights();
         const id = weights.indexOf(Math.max(...weights));
         out[spec.name] = new ort.Tensor(spec.type, spec.type === "int64" ? BigInt64Array.of(BigInt(id)) : Int32Array.of(id), shapeOf(spec, [1]));
       } else throw new Error("no value for the net's input " + spec.name);
@@ -313,11 +316,11 @@
       const result = {net: key, backend: s.backend, threads: s.backend === "wasm" ? ort.env.wasm.numThreads : null,
         width: photo.width, height: photo.height, sourceWidth: photo.sourceWidth, sourceHeight: photo.sourceHeight,
         ms: Math.round(ms), first: s.runs === 0, loadMs: Math.round(s.createMs), photo: photo.label,
-        style: key === "adain" ? style.label : null, alpha: key === "adain" ? Number($("alpha").value) : null,
-        weights: key === "cin" ? cinWeights() : null};
+        style: takes(key, "style") ? style.label : null, alpha: takes(key, "alpha") ? Number($("alpha").value) : null,
+        weights: takes(key, "weights") ? mixWeights() : null};
       s.runs += 1;
-      const what = key === "adain" ? " × " + style.label + ", α = " + result.alpha.toFixed(2)
-        : key === "cin" ? " × " + meta.styles.map((n, i) => result.weights[i] > 0 ? n.replace(/^style\//, "") + " " + result.weights[i].toFixed(2) : "").filter(Boolean).join(" + ")
+      const what = takes(key, "style") ? " × " + style.label + (takes(key, "alpha") ? ", α = " + result.alpha.toFixed(2) : "")
+        : takes(key, "weights") ? " × " + meta.styles.map((n, i) => result.weights[i] > 0 ? n.replace(/^style\//, "") + " " + result.weights[i].toFixed(2) : "").filter(Boolean).join(" + ")
         : "";
       const threads = result.threads ? ", " + result.threads + " thread" + (result.threads > 1 ? "s" : "") : "";
       $("output-info").textContent = "result: " + key + what + " · " + result.width + "×" + result.height + " · " +
