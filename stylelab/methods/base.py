@@ -164,7 +164,11 @@ class Method:
     def train(cls, config, encoder, *, checkpoint=None, checkpoint_every: int = 200, progress: bool = True,
               init_from: Path | None = None):
         """Train with ``config`` against the frozen ``encoder``; resumable from ``checkpoint``. Returns what
-        :meth:`save` writes. ``init_from``: a model file of this method to start from (fine-tuning)."""
+        :meth:`save` writes. ``init_from``: a model file of this method to start from (fine-tuning).
+
+        A method that scales out also takes ``workers`` (DataLoader processes) and ``amp`` ("bf16" on CUDA) and
+        runs under torchrun through :mod:`stylelab.distributed`; ``train --workers/--amp`` is a one-line error for
+        a method whose ``train`` does not name them."""
         raise StylelabError(f"--method {cls.name} does not train")
 
     @classmethod
