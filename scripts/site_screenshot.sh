@@ -52,7 +52,7 @@ with Chromium(offline=True, width=1280, height=1100) as browser:
     page.evaluate("document.querySelector('#content-choices button').click()")  # the first bundled photo
     page.evaluate("document.querySelector('#style-choices button[data-name=\"style/sketch\"]')?.click()")
     page.evaluate("stylelabDemo.idle()")
-    page.evaluate("const s = document.querySelectorAll('#cin-sliders input');"
+    page.evaluate("const s = document.querySelectorAll('#mix-sliders input');"
                   "s.forEach((x, i) => { x.value = [50, 0, 0, 50][i]; }); s[0].dispatchEvent(new Event('input'))")
     for net in ("johnson", "cin", "adain"):  # the last one's result stays on the page
         page.evaluate(f"document.querySelector('input[name=net][value={net}]').click()")
