@@ -164,19 +164,23 @@ def global_mean(value: torch.Tensor) -> torch.Tensor:
 
 def mean_losses(losses: Mapping[str, Any]) -> dict[str, float]:
     """A step's losses (tensors or numbers) averaged over the ranks, as floats: the global batch's losses
-    for means over equal shares. Every rank gets the same numbers (so the NaN guard stops all of them)."""
-    names = list(losses)
-    values = torch.tensor([float(v.detach()) if isinstance(v, torch.Tensor) else float(v) for v in losses.values()],
-                          dtype=torch.float64, device=_collective_device())
+    for means over equal shares. Every rank gets the same numbers (so the NaN guard stops all of them). On one
+    process: the losses as floats."""
+    floats = {k: float(v.detach()) if isinstance(v, torch.Tensor) else float(v) for k, v in losses.items()}
+    if not group().distributed:
+        return floats
+    names = list(floats)
+    values = torch.tensor(list(floats.values()), dtype=torch.float64, device=_collective_device())
     dist.all_reduce(values)
     return dict(zip(names, (values / group().world_size).tolist()))
 
 
 def broadcast_file(path: str | os.PathLike) -> bytes | None:
     """Rank 0's copy of the file (None where it has none), on every rank: a checkpoint all ranks resume from,
-    without a shared file system."""
+    without a shared file system. On one process: the file's bytes, or None."""
     box = [Path(path).read_bytes() if group().is_main and Path(path).is_file() else None]
-    dist.broadcast_object_list(box, src=0)
+    if group().distributed:
+        dist.broadcast_object_list(box, src=0)
     return box[0]
 
 

@@ -111,24 +111,15 @@ def train(step: Callable[..., Mapping[str, float]], steps: int, *, stateful: Map
     stateful = dict(stateful or {})
     group = distributed.group()
     start, history = 0, {}
-    if checkpoint is not None:
-        if not group.distributed:
-            if Path(checkpoint).is_file():
-                start, history, _ = load_checkpoint(checkpoint, stateful)
-        else:
-            saved = distributed.broadcast_file(checkpoint)
-            if saved is not None:
-                start, history, _ = load_checkpoint(checkpoint, stateful, saved)
+    saved = distributed.broadcast_file(checkpoint) if checkpoint is not None else None
+    if saved is not None:
+        start, history, _ = load_checkpoint(checkpoint, stateful, saved)
     bar = tqdm(range(start, steps), initial=start, total=steps, desc=description,
                disable=not (progress and group.is_main), mininterval=1.0, dynamic_ncols=True)
     feed = distributed.batches(data, start, steps, device) if data is not None else None
     try:
         for i in bar:
-            raw = step(i) if feed is None else step(i, next(feed))
-            if group.distributed:
-                losses = distributed.mean_losses(raw)
-            else:
-                losses = {k: float(v.detach()) if isinstance(v, torch.Tensor) else float(v) for k, v in raw.items()}
+            losses = distributed.mean_losses(step(i) if feed is None else step(i, next(feed)))
             bad = [k for k, v in losses.items() if not math.isfinite(v)]
             if bad:
                 raise StylelabError(f"{description}: loss {', '.join(bad)} became {losses[bad[0]]} at step {i}; "
