@@ -55,6 +55,7 @@ from . import __version__ as STYLELAB_VERSION
 from .errors import StylelabError
 from .methods import base
 from .methods.base import OnnxGraph
+from .nets import pad_to_multiple
 
 #: The ONNX opset written: the lowest the dynamo exporter of torch ≥ 2.9 emits natively; onnxruntime-web runs it.
 OPSET = 18
@@ -87,13 +88,6 @@ def require(what: str) -> None:
 
 
 # --- graph pieces the methods' hooks share --------------------------------------------------------
-
-def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
-    """``x`` padded by reflection at the bottom and right to height and width multiples of ``multiple``."""
-    h, w = x.shape[-2], x.shape[-1]
-    pad_h, pad_w = (multiple - h % multiple) % multiple, (multiple - w % multiple) % multiple
-    return nn.functional.pad(x, (0, pad_w, 0, pad_h), mode="reflect")
-
 
 class PadCrop(nn.Module):
     """``net(pad(x), *rest)[..., :H, :W]`` (up to two more inputs) clamped to [0, 1]: ``x`` padded by reflection

@@ -27,6 +27,14 @@ from .norms import ConditionalInstanceNorm, InstanceNorm
 NORMS = ("batch", "instance", "conditional_instance", "none")
 
 
+def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
+    """``x`` padded by reflection at the bottom and right to height and width multiples of ``multiple`` (a net's
+    strides need them; the caller crops the output back). Unconditional, so an ONNX export keeps any size."""
+    h, w = x.shape[-2], x.shape[-1]
+    pad_h, pad_w = (multiple - h % multiple) % multiple, (multiple - w % multiple) % multiple
+    return F.pad(x, (0, pad_w, 0, pad_h), mode="reflect")
+
+
 class Norm(nn.Module):
     """One normalisation layer of the chosen kind; ``forward(x, style)`` ignores ``style`` unless CIN."""
 

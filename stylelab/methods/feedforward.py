@@ -30,7 +30,7 @@ from ..datasets import RandomCropDataset, batch_rows, stable_seed, training_phot
 from ..encoders import MultiLayerEncoder
 from ..errors import StylelabError
 from ..fastpath import Network
-from ..nets import NORMS, TextureNet, TransformNet
+from ..nets import NORMS, TextureNet, TransformNet, pad_to_multiple
 from ..perceptual import PerceptualConfig, PerceptualLoss
 from ..registry import resolve
 from ..training import History, check_run_settings, safe_load, train
@@ -221,9 +221,7 @@ def stylize(net: nn.Module, content: torch.Tensor, style=0) -> torch.Tensor:
     """One forward pass; the content is padded by reflection to the net's multiple and cropped back."""
     multiple = 2 ** (net.scales - 1) if isinstance(net, TextureNet) else 4
     h, w = content.shape[-2:]
-    pad_h, pad_w = (-h) % multiple, (-w) % multiple
-    x = torch.nn.functional.pad(content, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else content
-    return net(x, style)[..., :h, :w]
+    return net(pad_to_multiple(content, multiple), style)[..., :h, :w]
 
 
 # --- the method interface (stylelab.methods.base) ---------------------------------------------
