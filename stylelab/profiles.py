@@ -128,6 +128,21 @@ class SpeedProfile:
 
 
 @dataclass(frozen=True)
+class CapstoneProfile:
+    """Notebook 07 (the capstone): one content/style pair through every registered method."""
+
+    image_size: int  # short side of the content photograph
+    style_size: int
+    content: str
+    style: str  # a style every fixed-style net was trained on
+    unseen_style: str  # a style no net (nor the AdaIN decoder) was trained on
+    optimisation_iterations: int  # Gatys' L-BFGS iterations and the style-swap inverse's
+    bench_size: int  # the timing table's size (a multiple of 16)
+    bench_repeats: int  # timed forward passes per feed-forward net
+    bench_iterations: int  # optimisation iterations timed, multiplied out to the full count
+
+
+@dataclass(frozen=True)
 class EMDProfile:
     """Notebook 05 (EMD font style transfer, and pix2pix per style)."""
 
@@ -160,6 +175,7 @@ class EMDProfile:
 SECTIONS: dict[str, type] = {
     "normalization": NormalizationProfile, "gatys": GatysProfile, "feedforward": FeedForwardProfile,
     "cin": CINProfile, "adain": AdaINProfile, "emd": EMDProfile, "speed": SpeedProfile,
+    "capstone": CapstoneProfile,
 }
 
 _SIX_PHOTOS = ("cornell", "golden_gate", "brad_pitt", "sailboat", "chicago", "lenna")
@@ -221,6 +237,13 @@ PROFILES: dict[str, dict[str, object]] = {
             sizes=(256, 512), repeats=3, warmup=1, slow_repeats=1, gatys_iterations=2, inverse_iterations=2,
             fast_paths=True, compile=False, more_threads=False, adain_decoder="auto", threads=None,
         ),
+        # Notebook 07 on a 2-core CPU in about a minute: 160 px, 40 L-BFGS iterations for Gatys (and 40 for the
+        # style-swap inverse); the timing table at 160 px, the optimisation rows timed for 2 iterations.
+        "capstone": CapstoneProfile(
+            image_size=160, style_size=160, content="content/golden_gate", style="style/la_muse",
+            unseen_style="style/antimonocromatismo", optimisation_iterations=40, bench_size=160, bench_repeats=3,
+            bench_iterations=2,
+        ),
     },
     "full": {
         "normalization": NormalizationProfile(image_size=512),
@@ -270,6 +293,12 @@ PROFILES: dict[str, dict[str, object]] = {
             sizes=(256, 512), repeats=20, warmup=3, slow_repeats=3, gatys_iterations=500, inverse_iterations=None,
             fast_paths=True, compile=True, more_threads=True, adain_decoder="auto", threads=None,
         ),
+        # The papers' protocol: 512 px, Gatys' 500 iterations, the timing table at 512 px.
+        "capstone": CapstoneProfile(
+            image_size=512, style_size=512, content="content/golden_gate", style="style/la_muse",
+            unseen_style="style/antimonocromatismo", optimisation_iterations=500, bench_size=512, bench_repeats=10,
+            bench_iterations=500,
+        ),
     },
 }
 
@@ -309,6 +338,8 @@ SMOKE: dict[str, dict[str, object]] = {
         "pix2pix_steps": 2, "pix2pix_batch_size": 4, "hangul_steps": 2, "checkpoint_every": 1,
     },
     "speed": {"sizes": (32,), "repeats": 1, "warmup": 1, "slow_repeats": 1, "gatys_iterations": 1},
+    "capstone": {"image_size": 32, "style_size": 32, "optimisation_iterations": 2, "bench_size": 32, "bench_repeats": 1,
+                 "bench_iterations": 1},
 }
 
 #: Fields whose smoke value is a substitute rather than a smaller value of the same kind (see ``SMOKE["emd"]``).
