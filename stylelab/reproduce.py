@@ -7,7 +7,9 @@
 
 Executed copies go to ``build/notebooks/<profile>/`` (or back into ``notebooks/`` with
 ``--inplace``); each notebook writes its stamped figures to ``figures/<profile>/``, and an
-``INDEX.md`` there lists them with the notebook that made each one.
+``INDEX.md`` there lists them with the notebook that made each one, above them each notebook's wall time
+(seconds, date, revision and the machine: CPU model, cores, torch threads, device) and the total. A run of
+some notebooks (``--only``) replaces their rows and keeps the others'.
 
 ``--smoke`` passes ``smoke=True`` to every notebook's parameters cell: the full profile's settings with
 its sizes and counts shrunk (``stylelab.profiles.SMOKE``) and every switch kept, so each full-profile
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -83,6 +86,7 @@ def run_notebooks(*, profile: str = "quick", device: str = "auto", encoder: str 
     output = Path(output) if output else _root() / "build" / "notebooks" / name
     output.mkdir(parents=True, exist_ok=True)
     timings = []
+    where = machine(device)
     # The kernels inherit these: notebooks pass progress=False to their loops. A smoke run's toy-sized ops
     # are all OpenMP start-up: on a CPU another process also uses, spin-waiting threads made its IN-vs-BN
     # cell 10-20x slower (26-57 s against 2.4 s, measured); passive waiting changes no code path, and a
@@ -99,7 +103,7 @@ def run_notebooks(*, profile: str = "quick", device: str = "auto", encoder: str 
             elapsed, made = _execute(path, target, figures_dir, parameters, progress)
             print(f"  done in {elapsed:.0f} s, wrote {len(made)} files: {', '.join(made)}", flush=True)
             timings.append((path, elapsed))
-            _index(figures_dir, path.stem, made)
+            _index(figures_dir, path.stem, made, elapsed, where)
     finally:
         for key, value in before.items():
             if value is None:
@@ -145,20 +149,89 @@ def strip_machine_paths(notebook: Path) -> None:
     nbformat.write(nb, notebook)
 
 
-def _index(figures_dir: Path, notebook: str, made: list[str]) -> None:
+FILES_HEADER = "| notebook | file |"
+TIMES_HEADER = "| notebook | seconds | date (UTC) | revision | machine |"
+_FILE_ROW = re.compile(r"^\| (?P<notebook>[^|\s]+) \| \[(?P<file>[^\]]+)\]\(")
+_TIME_ROW = re.compile(r"^\| (?P<notebook>\d\d_[^|\s]+) \| (?P<seconds>\d+(?:\.\d+)?) \| (?P<date>[^|]+?) \| "
+                       r"(?P<revision>[^|]+?) \| (?P<machine>[^|]+?) \|$")
+
+
+def machine(device: str = "auto") -> str:
+    """The machine a run's times belong to: CPU model, cores, torch's threads, the device the notebooks use."""
+    import platform
+
+    import torch
+
+    from .device import describe, resolve_device
+
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.lower().startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    model = re.sub(r"\s+", " ", model or platform.processor() or platform.machine() or "unknown CPU")
+    try:
+        where = describe(resolve_device(device))
+    except StylelabError:
+        where = device
+    return (f"{model} · {os.cpu_count()} cores · torch threads {torch.get_num_threads()} · "
+            f"device {where}").replace("|", "/")
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+
+
+def read_index(index: Path) -> tuple[dict[str, set[str]], dict[str, dict[str, str]]]:
+    """An ``INDEX.md``'s file rows (notebook → files) and time rows (notebook → seconds, date, revision, machine)."""
+    files: dict[str, set[str]] = {}
+    times: dict[str, dict[str, str]] = {}
+    if index.exists():
+        for line in index.read_text(encoding="utf-8").splitlines():
+            if match := _TIME_ROW.match(line):
+                times[match["notebook"]] = {k: match[k] for k in ("seconds", "date", "revision", "machine")}
+            elif match := _FILE_ROW.match(line):
+                files.setdefault(match["notebook"], set()).add(match["file"])
+    return files, times
+
+
+def _index(figures_dir: Path, notebook: str, made: list[str], seconds: float | None = None,
+           where: str = "") -> None:
+    """Rewrite ``INDEX.md``: the notebooks' run times (this notebook's row replaced, the others kept), their
+    total and revision(s), then every stamped file with the notebook that made it."""
     index = figures_dir / "INDEX.md"
-    lines = index.read_text(encoding="utf-8").splitlines() if index.exists() else []
-    lines = [line for line in lines if not line.startswith(f"| {notebook} |")]
-    if not lines:
-        lines = ["# Figures and tables", "", "Each file carries its own stamp (encoder, device, profile, git revision).",
-                 "", "| notebook | file |", "|---|---|"]
-    lines += [f"| {notebook} | [{name}]({name}) |" for name in made if name != "INDEX.md"]
-    is_row = [line.startswith("| ") and line != "| notebook | file |" for line in lines]
-    header = [line for line, row in zip(lines, is_row) if not row]
+    files, times = read_index(index)
+    files[notebook] = {name for name in made if name != "INDEX.md"}
+    if seconds is not None:
+        times[notebook] = {"seconds": f"{seconds:.1f}", "date": _now(),
+                           "revision": git_revision(), "machine": where or "unknown"}
+    lines = ["# Figures and tables", "", "Each file carries its own stamp (encoder, device, profile, git revision).", ""]
+    if times:
+        total = sum(float(t["seconds"]) for t in times.values())
+        revisions = sorted({t["revision"] for t in times.values()})
+        lines += ["## 실행 시간 · Run times", "",
+                  "`python -m stylelab.reproduce` records each notebook's wall time (papermill, kernel start "
+                  "included) on the machine named in its row; rerunning one notebook replaces its row only.", "",
+                  TIMES_HEADER, "|---|---|---|---|---|"]
+        lines += [f"| {name} | {t['seconds']} | {t['date']} | {t['revision']} | {t['machine']} |"
+                  for name, t in sorted(times.items())]
+        one = revisions[0] if len(revisions) == 1 else "several: " + ", ".join(revisions)
+        lines += ["", f"**Total: {total:.1f} s ({total / 60:.1f} min) for {len(times)} notebooks · "
+                      f"revision: {one}**", ""]
+    lines += ["## 파일 · Files", "", FILES_HEADER, "|---|---|"]
     # by notebook, then file; rows of files that are gone (a renamed figure) are dropped
-    rows = sorted(line for line, row in zip(lines, is_row)
-                  if row and (figures_dir / line.rsplit("](", 1)[-1].rstrip(") |")).exists())
-    index.write_text("\n".join(header + rows) + "\n", encoding="utf-8")
+    lines += [f"| {name} | [{file}]({file}) |" for name in sorted(files) for file in sorted(files[name])
+              if (figures_dir / file).exists()]
+    index.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def index_total(index: Path) -> float | None:
+    """The total seconds of an ``INDEX.md``'s time rows (None: no time rows)."""
+    _, times = read_index(index)
+    return sum(float(t["seconds"]) for t in times.values()) if times else None
 
 
 @command

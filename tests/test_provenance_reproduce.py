@@ -1,6 +1,7 @@
 """Stamps, profiles, the notebook entry point and the papermill driver."""
 
 import importlib
+import os
 import pkgutil
 
 import matplotlib
@@ -141,9 +142,36 @@ def test_reproduce_runs_notebooks_into_figures_and_index(tmp_path, monkeypatch):
     timings = reproduce.run_notebooks(only=["99"], figures=tmp_path / "figs", output=tmp_path / "out", progress=False)
     assert [p.name for p, _ in timings] == ["99_probe.ipynb"]
     assert (tmp_path / "figs" / "quick" / "99_probe.png").is_file()
-    assert "| 99_probe | [99_probe.png](99_probe.png) |" in (tmp_path / "figs" / "quick" / "INDEX.md").read_text()
+    index = tmp_path / "figs" / "quick" / "INDEX.md"
+    assert "| 99_probe | [99_probe.png](99_probe.png) |" in index.read_text()
+    _, times = reproduce.read_index(index)
+    assert list(times) == ["99_probe"] and float(times["99_probe"]["seconds"]) == pytest.approx(timings[0][1], abs=0.06)
+    assert times["99_probe"]["revision"] == provenance.git_revision()
+    assert f"{os.cpu_count()} cores" in times["99_probe"]["machine"] and "device cpu" in times["99_probe"]["machine"]
     executed = nbformat.read(tmp_path / "out" / "99_probe.ipynb", 4)
     assert executed.metadata["papermill"]["parameters"]["figures_dir"] == str((tmp_path / "figs" / "quick").resolve())
+
+
+def test_index_records_each_notebooks_time_and_a_rerun_replaces_only_its_row(tmp_path, monkeypatch):
+    for name in ("98_a.png", "99_b.png", "99_c.csv"):
+        (tmp_path / name).write_text("x")
+    where = reproduce.machine("cpu")
+    assert f"{os.cpu_count()} cores" in where and "torch threads" in where and where.endswith("device cpu")
+    monkeypatch.setattr(reproduce, "_now", lambda: "1970-01-01 00:00")
+    reproduce._index(tmp_path, "98_a", ["98_a.png"], 12.34, where)
+    reproduce._index(tmp_path, "99_b", ["99_b.png", "99_c.csv"], 100.0, where)
+    first = (tmp_path / "INDEX.md").read_text()
+    row_98 = next(line for line in first.splitlines() if line.startswith("| 98_a | 12.3 |"))
+    assert row_98 == f"| 98_a | 12.3 | 1970-01-01 00:00 | {provenance.git_revision()} | {where} |"
+    assert f"**Total: 112.3 s (1.9 min) for 2 notebooks · revision: {provenance.git_revision()}**" in first
+    monkeypatch.setattr(reproduce, "_now", lambda: "1970-01-02 00:00")
+    reproduce._index(tmp_path, "99_b", ["99_b.png"], 50.0, where)  # a rerun of 99 alone
+    files, times = reproduce.read_index(tmp_path / "INDEX.md")
+    assert row_98 in (tmp_path / "INDEX.md").read_text()  # untouched
+    assert times["99_b"]["seconds"] == "50.0" and times["99_b"]["date"] == "1970-01-02 00:00"
+    assert files == {"98_a": {"98_a.png"}, "99_b": {"99_b.png"}}
+    assert reproduce.index_total(tmp_path / "INDEX.md") == pytest.approx(62.3)
+    assert reproduce.index_total(tmp_path / "nothing.md") is None
 
 
 @pytest.mark.slow
