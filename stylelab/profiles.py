@@ -183,13 +183,15 @@ _SIX_PHOTOS = ("cornell", "golden_gate", "brad_pitt", "sailboat", "chicago", "le
 PROFILES: dict[str, dict[str, object]] = {
     "quick": {
         "normalization": NormalizationProfile(image_size=128),
-        # Textures: 200 iterations so that the deep layer sets converge; the trade-off grid starts from
-        # noise (the paper's Figure 3), so it needs 80 iterations at 80 px instead of 25 from the photo.
+        # Notebook 01 in about 3 min: reconstructions and textures at 96 px (textures: 200 iterations so that
+        # the deep layer sets converge; content: 60); the trade-off grid starts from noise (the paper's
+        # Figure 3), so it needs 60 iterations at 80 px; the benchmark times 2 of Gatys' 500 iterations, as
+        # notebooks 02 and 06 do.
         "gatys": GatysProfile(
-            image_size=128, final_iterations=80, final_scales=(), reconstruction_size=112,
-            reconstruction_iterations=80, texture_iterations=200, texture_normalize="per_layer",
-            texture_pooling="avg", grid_size=80, grid_iterations=80, grid_init="noise",
-            grid_style_weights=(1, 10, 100, 1000), curve_iterations=40, bench_sizes=(256, 512), bench_iterations=3,
+            image_size=128, final_iterations=80, final_scales=(), reconstruction_size=96,
+            reconstruction_iterations=60, texture_iterations=200, texture_normalize="per_layer",
+            texture_pooling="avg", grid_size=80, grid_iterations=60, grid_init="noise",
+            grid_style_weights=(1, 10, 100, 1000), curve_iterations=40, bench_sizes=(256, 512), bench_iterations=2,
         ),
         # Notebook 02 on a 2-core CPU: the committed Johnson net is applied at 256 px; a 40-step training
         # at 64 px shows the loop; the IN-vs-BN study trains 6 nets for 60 steps at 64 px; Gatys runs
