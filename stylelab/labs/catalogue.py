@@ -111,17 +111,21 @@ def _gram_shape_hint(args, got):
     return None
 
 
-def _layout_gram(x):
+def _layout_gram(x, normalise=False):
     n, c, h, w = x.shape
     f = x.reshape(n, h * w, c).transpose(1, 2)  # wrong: reshapes (C, HW) memory as (HW, C)
-    return f @ f.transpose(1, 2)
+    return f @ f.transpose(1, 2) / (c * h * w if normalise else 1)
 
 
-_LAYOUT = Mistake("layout", _layout_gram,
+def _layout(normalise: bool) -> Mistake:
+    return Mistake("layout", lambda x: _layout_gram(x, normalise),
                   "F를 (HW, C)로 reshape한 뒤 전치했습니다 — 메모리 순서가 (C, HW)이므로 값이 섞입니다. "
                   "`features.reshape(N, C, H * W)`를 쓰십시오.",
                   "reshaped F to (HW, C) and transposed it: memory is laid out (C, HW), so values get "
                   "mixed; use `features.reshape(N, C, H * W)`.")
+
+
+_LAYOUT = _layout(False)
 
 
 def _gram_factors(args):
@@ -444,9 +448,10 @@ _RATIO_MISTAKES = [
 
 
 def _alpha_cases(gen):
-    return [((_randn(gen, 2, 3, 4, 5, scale=1.5), _randn(gen, 2, 3, 3, 6, scale=0.5, shift=1.0), 0.3), {}),
-            ((_randn(gen, 1, 4, 3, 3), _randn(gen, 1, 4, 4, 4, scale=2.0, shift=-1.0), 0.8), {}),
-            ((_randn(gen, 2, 2, 4, 4), _randn(gen, 2, 2, 4, 4, scale=3.0), 0.65), {})]
+    # the same-size case first, so that a blend with the style features shows as a blend, not a shape error
+    return [((_randn(gen, 2, 2, 4, 4), _randn(gen, 2, 2, 4, 4, scale=3.0), 0.65), {}),
+            ((_randn(gen, 2, 3, 4, 5, scale=1.5), _randn(gen, 2, 3, 3, 6, scale=0.5, shift=1.0), 0.3), {}),
+            ((_randn(gen, 1, 4, 3, 3), _randn(gen, 1, 4, 4, 4, scale=2.0, shift=-1.0), 0.8), {})]
 
 
 _ALPHA_MISTAKES = [
@@ -508,7 +513,7 @@ LABS: dict[str, Lab] = {lab.name: lab for lab in [
         r" = \frac{\psi \psi^{\top}}{C_j H_j W_j}",
         "ψ는 특징을 (C, H·W)로 펼친 행렬입니다. ψψᵀ를 C·H·W로 나눕니다 (Johnson 식 3).",
         "ψ is the (C, H·W) reshape of the features; return ψψᵀ divided by C·H·W (Johnson eq. 3).",
-        answers.johnson_gram, _gram_cases, ("features",), [_LAYOUT], _johnson_factors, _gram_shape_hint,
+        answers.johnson_gram, _gram_cases, ("features",), [_layout(True)], _johnson_factors, _gram_shape_hint,
         notebook="02"),
     Lab("total_variation", "전변동 손실", "total variation loss",
         "total_variation(img) -> Tensor (scalar)", f"`img` {_NCHW}", "`()`",

@@ -209,7 +209,7 @@ def _factor_verdict(lab: Lab, args: tuple, c: float, on_ko: str, on_en: str) -> 
     hint_ko = hint_en = ""
     for value, ko, en in lab.factors(args):
         if abs(c / value - 1) < 1e-3:
-            hint_ko, hint_en = f" {ko}", f" {en}"
+            hint_ko, hint_en = f" {ko}", f" {en[0].upper()}{en[1:]}"
             break
     else:
         hint_ko, hint_en = " 정규화 상수를 확인하십시오.", " Check the normalisation."
