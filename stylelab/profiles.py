@@ -239,11 +239,11 @@ PROFILES: dict[str, dict[str, object]] = {
             sizes=(256, 512), repeats=3, warmup=1, slow_repeats=1, gatys_iterations=2, inverse_iterations=2,
             fast_paths=True, compile=False, more_threads=False, adain_decoder="auto", threads=None,
         ),
-        # Notebook 07 on a 2-core CPU in about a minute: 160 px, 40 L-BFGS iterations for Gatys (and 40 for the
-        # style-swap inverse); the timing table at 160 px, the optimisation rows timed for 2 iterations.
+        # Notebook 07 on a 2-core CPU in about a minute: 128 px, 20 L-BFGS iterations for Gatys (and 20 for the
+        # style-swap inverse); the timing table at 128 px, the optimisation rows timed for 2 iterations.
         "capstone": CapstoneProfile(
-            image_size=160, style_size=160, content="content/golden_gate", style="style/la_muse",
-            unseen_style="style/antimonocromatismo", optimisation_iterations=40, bench_size=160, bench_repeats=3,
+            image_size=128, style_size=128, content="content/golden_gate", style="style/la_muse",
+            unseen_style="style/antimonocromatismo", optimisation_iterations=20, bench_size=128, bench_repeats=3,
             bench_iterations=2,
         ),
     },
