@@ -1,0 +1,137 @@
+"""Two artefacts of feed-forward nets measured on their outputs: dark blobs and a periodic crosshatch.
+
+*Dark blobs* (the instance-norm "droplet" artefact): round near-black spots that follow no shape of the
+photo. A blob is a connected region of the output where every channel is below ``dark`` (0.12), at least
+``min_area`` (0.1 %) of the image, filling at least ``min_fill`` (45 %) of its bounding box, where the photo
+is not black itself (less than ``photo_dark_share`` of the region is black in the photo by the same test:
+every channel below ``dark``; a dark-grey building is not black, so a black blob over it counts).
+
+*Crosshatch*: a regular pattern laid over regions the photo leaves flat (sky, skin, water). The output's
+grey level minus its 5×5 box blur keeps the fine texture; on every ``tile`` × ``tile`` tile where the photo
+is flat (its own high-pass RMS below ``flat`` in [0, 1] units) the Hann-windowed power spectrum of that
+texture is taken, and the spectra are averaged over the flat tiles. A periodic pattern puts its power in a
+few frequencies, irregular brush texture spreads it; the measure is the RMS amplitude, in 8-bit grey
+levels, carried by the ``peaks`` strongest peaks of that mean spectrum (each peak with its 3 × 3
+neighbourhood, where the window spreads a pure frequency):
+
+    crosshatch = 255 · sqrt( Σ_{k ∈ peak neighbourhoods} P̄(k) / tile² )
+
+so a pure sinusoid of amplitude A levels on flat regions reads ≈ A/√2 · (window loss), noise spread over
+all frequencies reads little. ``peak_share`` (the peaks' share of all texture power) says how periodic it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy import ndimage
+
+from .errors import StylelabError
+
+
+@dataclass(frozen=True)
+class Blob:
+    """One dark blob: centre (x, y) in pixels, area in pixels, bounding-box fill."""
+    x: float
+    y: float
+    area: int
+    fill: float
+
+
+def _as_hw3(image: torch.Tensor) -> torch.Tensor:
+    if image.dim() == 4:
+        if image.shape[0] != 1:
+            raise StylelabError(f"measure one image at a time, got a batch of {image.shape[0]}")
+        image = image[0]
+    if image.dim() != 3 or image.shape[0] != 3:
+        raise StylelabError(f"expected an RGB image (3, H, W) in [0, 1], got shape {tuple(image.shape)}")
+    return image.detach().float().cpu().clamp(0, 1)
+
+
+def _luminance(image: torch.Tensor) -> torch.Tensor:
+    r, g, b = image
+    return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+def _matched(photo: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    if tuple(photo.shape[-2:]) == size:
+        return photo
+    return F.interpolate(photo[None], size=size, mode="bilinear", align_corners=False, antialias=True)[0]
+
+
+def dark_blobs(output: torch.Tensor, photo: torch.Tensor, *, dark: float = 0.12, min_area: float = 0.001,
+               min_fill: float = 0.45, photo_dark_share: float = 0.5) -> list[Blob]:
+    """The dark blobs of ``output`` that the photo does not explain (see the module docstring)."""
+    out = _as_hw3(output)
+    ref = _matched(_as_hw3(photo), tuple(out.shape[-2:]))
+    mask = (out < dark).all(dim=0).numpy()
+    photo_dark = (ref < dark).all(dim=0).numpy()
+    labels, count = ndimage.label(mask)
+    height, width = mask.shape
+    blobs = []
+    for index, box in enumerate(ndimage.find_objects(labels), start=1):
+        region = labels[box] == index
+        area = int(region.sum())
+        if area < min_area * height * width:
+            continue
+        fill = area / region.size
+        if fill < min_fill or photo_dark[box][region].mean() >= photo_dark_share:
+            continue
+        ys, xs = np.nonzero(region)
+        blobs.append(Blob(float(xs.mean() + box[1].start), float(ys.mean() + box[0].start), area, round(fill, 3)))
+    return blobs
+
+
+def _high_pass(grey: torch.Tensor) -> torch.Tensor:
+    blurred = F.avg_pool2d(F.pad(grey[None, None], (2, 2, 2, 2), mode="reflect"), 5, stride=1)
+    return grey - blurred[0, 0]
+
+
+def _peak_power(spectrum: torch.Tensor, peaks: int) -> torch.Tensor:
+    """Power in the ``peaks`` strongest 3 × 3 neighbourhoods of a (periodic) spectrum, none counted twice."""
+    remaining = spectrum.clone()
+    total = spectrum.new_zeros(())
+    for _ in range(peaks):
+        around = sum(remaining.roll((dy, dx), (0, 1)) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+        y, x = divmod(int(around.argmax()), spectrum.shape[1])
+        total = total + around[y, x]
+        rows = [(y + d) % spectrum.shape[0] for d in (-1, 0, 1)]
+        cols = [(x + d) % spectrum.shape[1] for d in (-1, 0, 1)]
+        remaining[torch.tensor(rows)[:, None], torch.tensor(cols)[None, :]] = 0.0
+    return total
+
+
+@dataclass(frozen=True)
+class Crosshatch:
+    amplitude: float     # 8-bit grey levels carried by the strongest frequencies on flat tiles
+    peak_share: float    # their share of all fine-texture power there (1 = a pure periodic pattern)
+    flat_tiles: int      # how many tiles of the photo were flat
+
+
+def crosshatch(output: torch.Tensor, photo: torch.Tensor, *, tile: int = 32, flat: float = 0.012,
+               peaks: int = 4) -> Crosshatch:
+    """The periodic pattern on the photo's flat regions (see the module docstring)."""
+    out = _as_hw3(output)
+    ref = _matched(_as_hw3(photo), tuple(out.shape[-2:]))
+    texture = _high_pass(_luminance(out))
+    photo_texture = _high_pass(_luminance(ref))
+    height, width = texture.shape
+    window = torch.outer(torch.hann_window(tile, periodic=False), torch.hann_window(tile, periodic=False))
+    window = window / window.pow(2).mean().sqrt()  # keeps a tile's power (Parseval) under the window
+    spectra = []
+    for top in range(0, height - tile + 1, tile):
+        for left in range(0, width - tile + 1, tile):
+            if photo_texture[top:top + tile, left:left + tile].pow(2).mean().sqrt() > flat:
+                continue
+            patch = texture[top:top + tile, left:left + tile]
+            spectra.append(torch.fft.fft2((patch - patch.mean()) * window).abs().pow(2) / tile ** 2)
+    if not spectra:
+        return Crosshatch(0.0, 0.0, 0)
+    mean = torch.stack(spectra).mean(0)
+    mean[0, 0] = 0.0
+    strongest = _peak_power(mean, peaks)
+    amplitude = 255.0 * (strongest / tile ** 2).sqrt()
+    return Crosshatch(round(float(amplitude), 3), round(float(strongest / mean.sum().clamp_min(1e-12)), 4), len(spectra))

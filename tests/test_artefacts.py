@@ -1,0 +1,88 @@
+"""The artefact measures of issue #23 on images whose answer is known by construction."""
+
+import math
+
+import pytest
+import torch
+
+from stylelab import artefacts
+from stylelab.errors import StylelabError
+
+
+def grey(value=0.5, h=256, w=256):
+    return torch.full((1, 3, h, w), value)
+
+
+def disk(image, cx, cy, r, value=0.0):
+    ys, xs = torch.meshgrid(torch.arange(image.shape[-2]), torch.arange(image.shape[-1]), indexing="ij")
+    inside = (xs - cx) ** 2 + (ys - cy) ** 2 <= r ** 2
+    image = image.clone()
+    image[:, :, inside] = value
+    return image
+
+
+def test_a_black_disk_on_a_grey_photo_is_one_blob_at_its_centre():
+    out = disk(grey(), 100, 60, 12)
+    blobs = artefacts.dark_blobs(out, grey())
+    assert len(blobs) == 1
+    assert blobs[0].x == pytest.approx(100, abs=0.5) and blobs[0].y == pytest.approx(60, abs=0.5)
+    assert blobs[0].area == pytest.approx(math.pi * 12 ** 2, rel=0.05)
+    assert blobs[0].fill == pytest.approx(blobs[0].area / 25 ** 2, abs=1e-3)  # box of a radius-12 disk: 25 px
+
+
+def test_black_the_photo_explains_small_spots_and_thin_lines_are_not_blobs():
+    photo = disk(grey(), 100, 60, 14)                      # the photo is black there
+    assert artefacts.dark_blobs(disk(grey(), 100, 60, 12), photo) == []
+    assert artefacts.dark_blobs(disk(grey(), 100, 60, 3), grey()) == []   # 28 px < 0.1 % of 65,536
+    line = grey()
+    line[:, :, 100, 20:220] = 0.0
+    line[:, :, 20:220, 100] = 0.0                          # a cross: fills 2 % of its box
+    assert artefacts.dark_blobs(line, grey()) == []
+    assert len(artefacts.dark_blobs(disk(grey(), 100, 60, 12, value=0.2), grey())) == 0  # dark grey, not black
+
+
+def test_a_dark_grey_photo_region_does_not_excuse_a_black_blob():
+    photo = disk(grey(), 100, 60, 14, value=0.2)           # dark grey building, not black
+    assert len(artefacts.dark_blobs(disk(grey(), 100, 60, 12), photo)) == 1
+
+
+def test_the_blob_count_follows_the_number_of_disks_and_the_photo_may_differ_in_size():
+    out = disk(disk(grey(), 60, 60, 10), 180, 180, 10)
+    assert len(artefacts.dark_blobs(out, grey(h=128, w=128))) == 2
+
+
+def sinusoid_hatch(amplitude_levels, period=4.0, h=256, w=256):
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
+    wave = torch.sin(2 * math.pi * (xs + ys) / period)
+    return (0.5 + amplitude_levels / 255 * wave).expand(1, 3, h, w).clone()
+
+
+def test_crosshatch_grows_with_the_pattern_and_is_zero_without_one():
+    none = artefacts.crosshatch(grey(), grey())
+    weak, strong = (artefacts.crosshatch(sinusoid_hatch(a), grey()) for a in (4, 12))
+    assert none.amplitude == pytest.approx(0, abs=1e-3) and none.flat_tiles == 64
+    assert strong.amplitude == pytest.approx(3 * weak.amplitude, rel=0.02)   # linear in the amplitude
+    assert 0.3 * 12 < strong.amplitude < 12                 # RMS of a sine (A/√2) less the blur's leak
+    assert strong.peak_share > 0.9                          # one diagonal frequency holds the power
+
+
+def test_noise_of_the_same_power_reads_much_lower_than_a_periodic_pattern():
+    generator = torch.Generator().manual_seed(0)
+    hatch = sinusoid_hatch(12)
+    noise = 0.5 + (hatch - 0.5).std() * torch.randn(1, 1, 256, 256, generator=generator).expand(1, 3, 256, 256)
+    periodic, random = artefacts.crosshatch(hatch, grey()), artefacts.crosshatch(noise, grey())
+    assert random.amplitude < 0.35 * periodic.amplitude
+    assert random.peak_share < 0.1
+
+
+def test_only_the_photos_flat_tiles_are_measured():
+    busy_photo = sinusoid_hatch(40, period=3.0)             # textured everywhere: no flat tile
+    result = artefacts.crosshatch(sinusoid_hatch(12), busy_photo)
+    assert result.flat_tiles == 0 and result.amplitude == 0.0
+
+
+def test_bad_input_is_one_line_error():
+    with pytest.raises(StylelabError, match="one image at a time"):
+        artefacts.dark_blobs(torch.zeros(2, 3, 8, 8), grey())
+    with pytest.raises(StylelabError, match="RGB"):
+        artefacts.crosshatch(torch.zeros(1, 1, 8, 8), grey())
