@@ -38,7 +38,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-if ! .venv/bin/python -c "import stylelab, papermill, nbval, torchvision, easyocr_en_models, ipywidgets, fontTools, onnx, onnxruntime, onnxscript" 2>/dev/null; then
+if ! .venv/bin/python -c "import stylelab, papermill, nbval, torchvision, easyocr_en_models, ipywidgets, jupyterlab_widgets, fontTools, onnx, onnxruntime, onnxscript" 2>/dev/null; then
   echo "setup: installing stylelab into .venv (torch is large: a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[offline,test]'
