@@ -60,8 +60,9 @@ class FeedForwardProfile:
     style: str
     contents: tuple[str, ...]
     pretrained: str  # the committed Johnson net
-    demo_steps: int  # training steps of the demonstration Johnson and texture nets
-    demo_image_size: int  # their training crops
+    texture_pretrained: str  # the committed Ulyanov texture net
+    demo_steps: int  # training steps of the demonstration Johnson net (the live loop)
+    demo_image_size: int  # its training crops
     study_steps: int  # training steps per curve of the IN-vs-BN study
     study_image_size: int
     study_style: str
@@ -193,13 +194,14 @@ PROFILES: dict[str, dict[str, object]] = {
             texture_pooling="avg", grid_size=80, grid_iterations=60, grid_init="noise",
             grid_style_weights=(1, 10, 100, 1000), curve_iterations=40, bench_sizes=(256, 512), bench_iterations=2,
         ),
-        # Notebook 02 on a 2-core CPU: the committed Johnson net is applied at 256 px; a 40-step training
-        # at 64 px shows the loop; the IN-vs-BN study trains 6 nets for 60 steps at 64 px; Gatys runs
-        # on the same four pairs for the ratio comparison (60 L-BFGS iterations at 256 px); about 4 min.
+        # Notebook 02 on a 2-core CPU: the committed Johnson and Ulyanov nets are applied at 256 px; a
+        # 40-step training at 64 px shows the loop; the IN-vs-BN study trains 6 nets for 60 steps at 64 px;
+        # Gatys runs on two of the pairs for the ratio comparison (40 L-BFGS iterations at 256 px); ~3 min.
         "feedforward": FeedForwardProfile(
             image_size=256, style_size=256, style="style/la_muse", contents=("cornell", "golden_gate", "brad_pitt", "sailboat"),
-            pretrained="johnson-instance-la_muse", demo_steps=40, demo_image_size=64, study_steps=60,
-            study_image_size=64, study_style="style/woman_with_hat_matisse", gatys_contents=4, gatys_iterations=60,
+            pretrained="johnson-instance-la_muse", texture_pretrained="ulyanov-instance-la_muse", demo_steps=40,
+            demo_image_size=64, study_steps=60, study_image_size=64, study_style="style/woman_with_hat_matisse",
+            gatys_contents=2, gatys_iterations=40,
             bench_sizes=(256, 512), bench_repeats=3, gatys_bench_iterations=2, threads=None,
         ),
         # Notebook 03 on a 2-core CPU: the committed 4-style CIN net applied at 256 px; a new style
@@ -261,7 +263,8 @@ PROFILES: dict[str, dict[str, object]] = {
         # paper's 2 epochs of COCO); the IN-vs-BN study for 2,000 steps per curve; Gatys' 500 iterations.
         "feedforward": FeedForwardProfile(
             image_size=512, style_size=512, style="style/la_muse", contents=_SIX_PHOTOS,
-            pretrained="johnson-instance-la_muse", demo_steps=2000, demo_image_size=256, study_steps=2000,
+            pretrained="johnson-instance-la_muse", texture_pretrained="ulyanov-instance-la_muse",
+            demo_steps=2000, demo_image_size=256, study_steps=2000,
             study_image_size=256, study_style="style/woman_with_hat_matisse", gatys_contents=6, gatys_iterations=500,
             bench_sizes=(256, 512), bench_repeats=20, gatys_bench_iterations=500, threads=None,
         ),
