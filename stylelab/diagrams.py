@@ -86,7 +86,8 @@ def johnson_system():
     cv.arrow(f["r"], y["l"])
     cv.box(50, 12, 49, 26, "손실 네트워크 φ · loss network (VGG-16, 고정 · fixed)", _FIXED, size=8,
            label_at="top")
-    layers = [cv.box(52 + 12 * k, 19, 9.5, 7, name, "#ffffff", size=7.5) for k, name in enumerate(JOHNSON_STYLE_LAYERS)]
+    layers = [cv.box(52 + 12 * k, 19, 9.5, 7, name, "#ffffff", size=7.5)
+              for k, name in enumerate(JOHNSON_STYLE_LAYERS)]
     cv.arrow(y["r"], layers[0]["l"])
     for a, b in zip(layers, layers[1:]):
         cv.arrow(a["r"], b["l"])
@@ -98,7 +99,8 @@ def johnson_system():
     for layer in layers:
         cv.arrow(layer["t"], (layer["t"][0], style["b"][1]), colour="#b03030")
     content = cv.box(58, 2, 41, 7, f"특징 재구성 손실 ℓ_feat ({JOHNSON_CONTENT_LAYER}) · feature loss", _LOSS, size=7.5)
-    at = layers[JOHNSON_STYLE_LAYERS.index(JOHNSON_CONTENT_LAYER)] if JOHNSON_CONTENT_LAYER in JOHNSON_STYLE_LAYERS else layers[1]
+    names = list(JOHNSON_STYLE_LAYERS)
+    at = layers[names.index(JOHNSON_CONTENT_LAYER)] if JOHNSON_CONTENT_LAYER in names else layers[1]
     cv.arrow(at["b"], (at["b"][0], content["t"][1]), colour="#b03030")
     cv.text(17, 43, "학습은 f_W만 · only f_W is trained;\nφ는 손실만 잽니다 · φ only measures", 7.5)
     return cv.done()

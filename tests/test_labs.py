@@ -196,7 +196,8 @@ def test_total_variation_mistakes():
         return answers.total_variation(img) * img.shape[0]
 
     def per_image(img):
-        return ((img[:, :, 1:] - img[:, :, :-1]) ** 2).sum((1, 2, 3)) + ((img[..., 1:] - img[..., :-1]) ** 2).sum((1, 2, 3))
+        dv = ((img[:, :, 1:] - img[:, :, :-1]) ** 2).sum((1, 2, 3))
+        return dv + ((img[..., 1:] - img[..., :-1]) ** 2).sum((1, 2, 3))
 
     def one_way(img):
         return ((img[:, :, 1:] - img[:, :, :-1]) ** 2).sum((1, 2, 3)).mean()
@@ -342,3 +343,21 @@ def test_other_correct_implementations_pass():
 
     assert _check("cin_forward", cin).passed
     assert _check("adain_alpha", lambda x, y, a: torch.lerp(x, answers.adain(x, y), a)).passed
+
+
+@pytest.mark.parametrize("name", labs.names())
+def test_every_catalogued_mistake_gets_its_own_diagnosis(name):
+    """The grader's own list of mistakes, each submitted as an answer, is named as that mistake."""
+    from stylelab.labs.catalogue import LABS
+
+    for mistake in LABS[name].mistakes:
+        verdict = labs.check(name, mistake.fn)
+        assert not verdict.passed and verdict.kind == mistake.kind, (mistake.kind, verdict.message_en)
+
+
+def test_missing_eps_on_a_quiet_channel_is_diagnosed():
+    def no_eps(x, eps=1e-5):
+        return (x - x.mean((2, 3), keepdim=True)) / x.std((2, 3), keepdim=True, unbiased=False)
+
+    verdict = _check("instance_norm", no_eps)
+    assert verdict.kind == "eps" and "missing" in verdict.message_en

@@ -75,6 +75,9 @@ _IN_MISTAKES = [
     Mistake("eps", lambda x, eps=EPS: _norm(x, eps=eps, eps_outside=True),
             "ε를 제곱근 밖에 더했습니다. σ = sqrt(분산 + ε)입니다.",
             "ε added outside the square root; σ = sqrt(var + ε)."),
+    Mistake("eps", lambda x, eps=EPS: _norm(x, eps=0.0),
+            "ε가 빠졌습니다: σ = sqrt(분산 + ε). 거의 상수인 채널에서는 ε가 결과를 바꿉니다.",
+            "ε is missing: σ = sqrt(var + ε); on a nearly constant channel ε changes the result."),
     Mistake("eps", lambda x, eps=EPS: _norm(x, eps=EPS),
             "인자로 받은 eps를 쓰지 않았습니다 (1e-5로 고정했습니까?).",
             "ignores the eps argument (hard-coded 1e-5?)."),
@@ -187,7 +190,8 @@ def _gatys_features(g, s):
 
 def _gatys_not_squared(g, s):
     _, c, h, w = g.shape
-    return (_flat(g) @ _flat(g).transpose(1, 2) - _flat(s) @ _flat(s).transpose(1, 2)).norm() / (4 * c * c * (h * w) ** 2)
+    gram_g, gram_s = _flat(g) @ _flat(g).transpose(1, 2), _flat(s) @ _flat(s).transpose(1, 2)
+    return (gram_g - gram_s).norm() / (4 * c * c * (h * w) ** 2)
 
 
 # ---- total variation ------------------------------------------------------------------------------------
@@ -295,6 +299,9 @@ _ADAIN_MISTAKES = [
     Mistake("eps", lambda x, y, eps=EPS: _adain(x, y, eps, eps_outside=True),
             "ε를 제곱근 밖에 더했습니다. σ = sqrt(분산 + ε)입니다.", "ε added outside the square root; "
             "σ = sqrt(var + ε)."),
+    Mistake("eps", lambda x, y, eps=EPS: _adain(x, y, 0.0),
+            "ε가 빠졌습니다: σ = sqrt(분산 + ε). 거의 상수인 채널에서는 ε가 결과를 바꿉니다.",
+            "ε is missing: σ = sqrt(var + ε); on a nearly constant channel ε changes the result."),
     Mistake("axes", lambda x, y, eps=EPS: _adain(x, y, eps, dims=(0, 2, 3)),
             "통계를 (N, H, W)에서 구했습니다 (배치 통계). 샘플·채널마다 (H, W)에서 구하십시오.",
             "statistics over (N, H, W) (batch statistics); take them per sample and channel over (H, W)."),
@@ -314,7 +321,8 @@ _ADAIN_MISTAKES = [
 def _ls_cases(gen):
     def layers(n, spec):
         return [_randn(gen, n, c, h, w, scale=s, shift=m) for c, h, w, s, m in spec]
-    return [((layers(2, [(3, 4, 4, 1.0, 0.0), (5, 2, 3, 2.0, 0.5)]), layers(2, [(3, 5, 3, 1.5, 0.3), (5, 3, 2, 1.0, 0.0)])), {}),
+    return [((layers(2, [(3, 4, 4, 1.0, 0.0), (5, 2, 3, 2.0, 0.5)]),
+              layers(2, [(3, 5, 3, 1.5, 0.3), (5, 3, 2, 1.0, 0.0)])), {}),
             ((layers(3, [(2, 3, 4, 1.0, 1.0), (4, 3, 3, 0.5, 0.0), (3, 2, 2, 1.0, -1.0)]),
               layers(3, [(2, 4, 4, 2.0, 0.0), (4, 2, 2, 1.0, 0.5), (3, 3, 3, 1.0, 0.0)])), {}),
             ((layers(1, [(4, 3, 5, 1.0, 0.0)]), layers(1, [(4, 4, 2, 0.6, 0.8)])), {})]
@@ -426,6 +434,10 @@ def _ratio_cases(gen):
     return out
 
 
+def _sq(d):
+    return d.square().sum()
+
+
 def _dist(a, b, stat=lambda d: d.flatten().norm(), sigma=True):
     return sum(stat(ma - mb) + (stat(sa - sb) if sigma else 0.0) for (ma, sa), (mb, sb) in zip(a, b))
 
@@ -437,7 +449,7 @@ _RATIO_MISTAKES = [
     Mistake("inverted", lambda o, c, s: _dist(o, s) / _dist(o, c),
             "분모가 d(출력, 콘텐츠)입니다. 분모는 d(콘텐츠, 스타일)입니다.",
             "the denominator is d(output, content); it is d(content, style)."),
-    Mistake("squared", lambda o, c, s: _dist(o, s, stat=lambda d: d.square().sum()) / _dist(c, s, stat=lambda d: d.square().sum()),
+    Mistake("squared", lambda o, c, s: _dist(o, s, stat=_sq) / _dist(c, s, stat=_sq),
             "노름을 제곱했습니다: ‖·‖₂², 슬라이드는 ‖·‖₂입니다.", "squared norms ‖·‖₂²; the definition uses ‖·‖₂."),
     Mistake("missing_term", lambda o, c, s: _dist(o, s, sigma=False) / _dist(c, s, sigma=False),
             "μ 항만 더했습니다. ‖σ_a − σ_b‖₂ 항을 더하십시오.", "only the μ terms; add ‖σ_a − σ_b‖₂."),
