@@ -8,7 +8,9 @@ Each committed notebook ``notebooks/NN_*.ipynb`` becomes ``NN_*.html`` through n
 ``HTMLExporter`` (JupyterLab template) with its outputs as committed: nothing is executed here
 (``python -m stylelab.reproduce --inplace`` refreshes them). Images are embedded in the pages, so a page
 is one self-contained file. ``index.html`` lists the notebooks in deck order (file-name order) with
-each one's first heading and the git revision that built the site; ``figures.html`` shows the
+each one's first heading and the git revision that built the site, then the slide map (every heading of the
+study group's deck → the notebook section that reproduces it, :mod:`stylelab.slide_map`) and the glossary
+(:mod:`stylelab.glossary`), both bilingual; ``figures.html`` shows the
 stamped figures and tables of ``figures/quick/``, copied beside it. Every page declares UTF-8, so the
 Korean text renders in any browser with a Hangul font.
 
@@ -41,6 +43,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import glossary, slide_map
 from .errors import StylelabError, command
 from .provenance import REPO_ROOT, git_revision
 from .reproduce import notebooks_dir
@@ -93,6 +96,15 @@ CIN and AdaIN nets, in this browser (onnxruntime-web{% if demo.ort_version %} {{
 <td><code>notebooks/{{ page.source_name }}</code></td></tr>
 {% endfor %}</table>
 <p><a href="figures.html">그림과 표 · figures and tables</a> ({{ figure_count }} files from <code>{{ figures_folder }}</code>)</p>
+<h2 id="slide-map">슬라이드 지도 · Slide map</h2>
+<p>스터디 발표 자료의 모든 슬라이드 제목과, 그 슬라이드를 재현하는 노트북 절입니다(<code>stylelab/data/slide_map.tsv</code>).</p>
+<p>Every slide heading of the study group's deck and the notebook section that reproduces it
+(<code>stylelab/data/slide_map.tsv</code>).</p>
+<section class="slide-map">{{ slide_map }}</section>
+<h2 id="glossary">용어집 · Glossary</h2>
+<p>모든 노트북과 이 사이트가 쓰는 용어의 한국어 표기입니다(<code>stylelab/data/glossary.tsv</code>).</p>
+<p>The Korean form of each term, as every notebook and this site use it (<code>stylelab/data/glossary.tsv</code>).</p>
+<section class="glossary">{{ glossary }}</section>
 </body></html>
 """
 
@@ -205,8 +217,31 @@ def build_site(out: Path, notebooks: Path, figures: Path, *, demo: bool = True, 
         notes.extend(demo_report.notes)
     index = out / "index.html"
     _write(index, _render(INDEX_TEMPLATE, pages=pages, figure_count=len(figure_files),
-                          figures_folder=_shown(figures), mathjax=mathjax, demo=demo_report))
+                          figures_folder=_shown(figures), mathjax=mathjax, demo=demo_report,
+                          slide_map=_markdown_html(slide_map.markdown()),
+                          glossary=_markdown_html(_escape_cells(glossary.markdown(), columns=3))))
     return index
+
+
+def _markdown_html(text: str):
+    """A Markdown table as HTML for the index (nbconvert's renderer, as the figures page's tables)."""
+    from markupsafe import Markup
+    from nbconvert.filters import markdown2html
+
+    return Markup(markdown2html(text))
+
+
+def _escape_cells(table: str, columns: int) -> str:
+    """Escape a ``|`` inside the last cell of each row (a glossary note such as ``|Î − I|``), which would
+    otherwise end the row and break the table."""
+    lines = []
+    for line in table.splitlines():
+        if line.startswith("| ") and line.endswith(" |") and line.count("|") > columns + 1:
+            cells = line[2:-2].split(" | ", columns - 1)
+            cells[-1] = cells[-1].replace("\\|", "|").replace("|", "\\|")
+            line = "| " + " | ".join(cells) + " |"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _copy_mathjax(node_modules: Path, out: Path) -> str | None:

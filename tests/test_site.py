@@ -3,6 +3,7 @@ equations typeset from the site folder, and ``demo.html`` (the nets in the brows
 
 import base64
 import functools
+import html
 import http.server
 import json
 import os
@@ -17,7 +18,7 @@ import pytest
 from markupsafe import escape
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from stylelab import headless, provenance, site, site_demo
+from stylelab import glossary, headless, provenance, site, site_demo, slide_map
 from stylelab.errors import StylelabError
 
 NOTEBOOKS = provenance.REPO_ROOT / "notebooks"
@@ -74,6 +75,24 @@ def test_index_links_every_page_in_deck_order_with_its_heading_and_revision(buil
         heading = site.first_heading(nbformat.read(notebook, as_version=4), "")
         assert heading and str(escape(heading)) in index
     assert '<meta charset="utf-8"' in index and provenance.git_revision() in index
+
+
+def test_index_shows_the_slide_map_and_the_glossary_bilingual(built):
+    index = (built / "index.html").read_text(encoding="utf-8")
+    assert "슬라이드 지도 · Slide map" in index and "용어집 · Glossary" in index
+    slide_map_part = index.split('id="slide-map"', 1)[1].split('id="glossary"', 1)[0]
+    shown = html.unescape(slide_map_part)
+    assert len(re.findall(r"<tr>", slide_map_part)) == len(slide_map.rows()) + 1
+    for row in slide_map.rows():
+        for text in (row["heading"], row["korean"], row["english"]):
+            assert text in shown, text
+        for section in slide_map.sections(row):
+            assert f"<code>{section}</code>" in shown, str(section)
+    glossary_part = index.split('id="glossary"', 1)[1]
+    rows = re.findall(r"<tr>(.*?)</tr>", glossary_part, re.S)
+    assert len(rows) == len(glossary.terms()) + 1  # the header row and one row per term: no row broken
+    for term, row in zip(glossary.terms().values(), rows[1:]):
+        assert f"<td>{term['korean']}</td>" in html.unescape(row) and term["english"] in html.unescape(row)
 
 
 def test_every_image_output_is_an_embedded_img(built):
