@@ -123,6 +123,16 @@ def test_at_least_five_asserts_guard_the_claims(path):
 
 
 @pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_the_notebook_is_committed_executed(path):
+    """The output checks below read the saved outputs: a notebook with cells never run would pass them unread."""
+    cells = _read(path).cells
+    code = [i for i, c in enumerate(cells) if c.cell_type == "code" and c.source.strip()]
+    never = [i for i in code if cells[i].get("execution_count") is None]
+    assert not never, (f"{path.name}: {len(never)} of {len(code)} code cells never ran (cells {never[:8]}); "
+                       f"python -m stylelab.reproduce --profile quick --inplace executes them")
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
 def test_no_output_prints_a_failed_check(path):
     bad = [f"cell {i}: {line.strip()!r}" for i, cell in enumerate(_read(path).cells) if cell.cell_type == "code"
            for text in _output_texts(cell) for line in text.splitlines() if FAILED_CHECK.match(line.strip())]
