@@ -228,6 +228,11 @@ def _index(figures_dir: Path, notebook: str, made: list[str], seconds: float | N
     index.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _total_minutes(index: Path) -> str:
+    total = index_total(index)
+    return "untimed" if total is None else f"{total / 60:.1f} min"
+
+
 def index_total(index: Path) -> float | None:
     """The total seconds of an ``INDEX.md``'s time rows (None: no time rows)."""
     _, times = read_index(index)
@@ -250,8 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     timings = run_notebooks(profile=args.profile, device=args.device, encoder=args.encoder, only=args.only,
                             figures=args.figures, output=args.output, inplace=args.inplace, smoke=args.smoke)
     total = sum(t for _, t in timings)
-    print(f"{len(timings)} notebooks in {total / 60:.1f} min at rev {git_revision()}; figures in "
-          f"{(args.figures or _root() / 'figures') / label(args.profile, args.smoke)}")
+    folder = (args.figures or _root() / "figures") / label(args.profile, args.smoke)
+    print(f"{len(timings)} notebooks in {total / 60:.1f} min at rev {git_revision()}; figures in {folder} "
+          f"(times and machine: {folder / 'INDEX.md'}, all notebooks {_total_minutes(folder / 'INDEX.md')})")
     return 0
 
 
