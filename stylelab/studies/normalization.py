@@ -16,7 +16,7 @@ from torch import nn
 
 from ..images import show_images
 from ..losses import gram_matrix, mean_std_style_loss
-from ..norms import ConditionalInstanceNorm, adain, batch_norm, instance_norm, mean_std
+from ..norms import EPS, ConditionalInstanceNorm, adain, batch_norm, instance_norm, mean_std
 from ..training import train
 
 
@@ -236,3 +236,88 @@ def cin_parameter_rows(net: TinyCINNet, labels: Sequence[str]) -> list[dict]:
     per_style = sum(p[0].numel() for name, p in net.named_parameters() if name.startswith("norm"))
     rows.append({"style index": "", "style": f"shared conv weights: {shared}; per-style γ, β: {per_style} each"})
     return rows
+
+
+# ----------------------------------------------------------------------------------------------
+# ε and dead channels: what IN and AdaIN can and cannot set (notebook 00, sections 2 and 4)
+# ----------------------------------------------------------------------------------------------
+
+#: a channel counts as "alive" when its variance over the image is at least this many ε
+ALIVE_FACTOR = 100.0
+
+
+def in_sigma_rows(features: Mapping[str, torch.Tensor], eps: float = EPS,
+                  factor: float = ALIVE_FACTOR) -> list[dict]:
+    """Per layer, over all images: how many channels IN brings to σ ≈ 1 and how many it cannot.
+
+    σ after IN is sqrt(v / (v + ε)) for a channel of variance v: at least sqrt(K / (K + 1)) when
+    v ≥ K·ε, and 0 for a constant channel (v = 0, a ReLU that never fires)."""
+    rows = []
+    for layer, x in features.items():
+        var = x.var(dim=(2, 3), unbiased=False)
+        mean_in, std_in = mean_std(instance_norm(x, eps), eps=0.0)
+        alive = var >= factor * eps
+        rows.append({"layer": layer, "channels (all images)": var.numel(),
+                     "constant (σ = 0)": int((var == 0).sum()),
+                     f"variance < {factor:g}·ε": int((~alive).sum()),
+                     "σ after IN within 1 % of 1": int(((std_in.flatten(1) - 1).abs() < 0.01).sum()),
+                     "max |σ_IN − 1| (alive)": float((std_in.flatten(1)[alive] - 1).abs().max()),
+                     "max |μ_IN|": float(mean_in.abs().max())})
+    return rows
+
+
+def adain_statistics(content: torch.Tensor, style: torch.Tensor, eps: float = EPS,
+                     factor: float = ALIVE_FACTOR) -> dict:
+    """How far t = AdaIN(f(c), f(s)) carries the style's μ, σ and keeps the content's layout, per channel.
+
+    μ(t) = μ(f(s)) exactly. σ(t)² = σ_s² · v_c / (v_c + ε) + ε (v_c: the content channel's variance), so σ
+    differs from the style's where v_c or v_s is not large against ε: a dead content channel gives a
+    constant t (σ(t) = √ε, not σ_s); a dead style channel gives σ(t) ≈ √(2ε) against σ_s = √ε. On channels
+    with both variances ≥ K·ε the relative σ error is at most 1 / (K + 1) (``bound``)."""
+    t = adain(content, style, eps)
+    mt, st = (a.flatten() for a in mean_std(t, eps))
+    ms, ss = (a.flatten() for a in mean_std(style, eps))
+    vc = content.var(dim=(2, 3), unbiased=False).flatten()
+    vs = style.var(dim=(2, 3), unbiased=False).flatten()
+    alive = (vc >= factor * eps) & (vs >= factor * eps)
+    std_err = (st - ss).abs() / ss
+    layout = instance_norm(t, eps) - instance_norm(content, eps)
+    layout_err = layout.flatten(2).abs().amax(2).flatten() / \
+        instance_norm(content, eps).flatten(2).abs().amax(2).flatten().clamp_min(1e-12)
+    def worst(err: torch.Tensor) -> float:
+        return float(err.max()) if err.numel() else 0.0
+
+    return {"channels": vc.numel(), "dead in content": int((vc == 0).sum()),
+            "dead in style": int((vs == 0).sum()), "alive in both": int(alive.sum()),
+            "max μ error / σ_s": float(((mt - ms).abs() / ss).max()),
+            "max σ error (all)": worst(std_err), "max σ error (alive)": worst(std_err[alive]),
+            "max layout error (alive)": worst(layout_err[alive]),
+            "σ within 1 %": int((std_err < 0.01).sum()), "bound": 1.0 / (factor + 1)}
+
+
+def rgb_correlations(images: torch.Tensor) -> torch.Tensor:
+    """Per image, the 3 × 3 correlation matrix of its R, G, B values over the pixels: what IN leaves alone."""
+    flat = images.flatten(2)
+    flat = flat - flat.mean(2, keepdim=True)
+    flat = flat / flat.square().sum(2, keepdim=True).sqrt().clamp_min(1e-12)
+    return flat @ flat.transpose(1, 2)
+
+
+def cin_rendering_distances(net: TinyCINNet, content: torch.Tensor, mix_steps: int = 5) -> dict:
+    """How different the styles' renderings are (mean |a − b| over pixels, closest pair), and the distance
+    of each mix (1 − w)·(γ,β)⁰ + w·(γ,β)¹ from the pure style 0 rendering, w = 0 … 1."""
+    n = net.norm1.num_styles
+    with torch.no_grad():
+        outs = [net(content, s) for s in range(n)]
+        weights = torch.linspace(0, 1, mix_steps).tolist()
+        mixes = [net(content, torch.tensor([[1 - w, w] + [0.0] * (n - 2)])) for w in weights]
+    closest = min(float((outs[i] - outs[j]).abs().mean()) for i, j in combinations(range(n), 2))
+    along = [float((m - outs[0]).abs().mean()) for m in mixes]
+    ends = (float((mixes[0] - outs[0]).abs().max()), float((mixes[-1] - outs[1]).abs().max()))
+    return {"closest pair": closest, "mix distance from style 0": along, "end point error": max(ends)}
+
+
+def span(values: Sequence[float], fmt: str = "") -> str:
+    """"lo–hi" of some measured values, or one value when they are all equal (for rendered sentences)."""
+    lo, hi = format(min(values), fmt), format(max(values), fmt)
+    return lo if lo == hi else f"{lo}–{hi}"
