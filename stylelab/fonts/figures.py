@@ -109,18 +109,23 @@ def loss_figure(histories: dict[str, History], window: int = 20):
 
 
 def split_grid_figure(tests: dict[str, Triplets], outputs: dict[str, Callable[[Triplets], torch.Tensor]],
-                      n: int = 8):
-    """The D1–D4 grid in the layout of the deck's Nt figure (D1 | D2 over D3 | D4): a target row (TG)
-    and one row per output."""
+                      n: int = 8, *, numbered: bool = False):
+    """The D1–D4 grid in the layout of the deck's Figure 4 (D1 | D2 over D3 | D4): a target row (TG)
+    and one row per output.
+
+    ``numbered=False``: each row is labelled with its method's name. ``numbered=True``: rows are O1, O2, …
+    in the order given, as the deck numbers its outputs for increasing training-set size N_t (pass the
+    outputs in increasing N_t); a legend below names each O_k."""
     import matplotlib.pyplot as plt
 
+    labels = [f"O{k + 1}" for k in range(len(outputs))] if numbered else list(outputs)
     fig, axes = plt.subplots(2, 2, figsize=(2 * (0.5 * n + 1.4), 2 * (0.5 * (len(outputs) + 1) + 0.5)))
     for ax, split in zip(axes.ravel(), SPLITS):
         part = tests[split].slice(0, n)
         rows = [part.target] + [fn(part) for fn in outputs.values()]
-        _labelled(ax, _mosaic(rows), ["TG"] + [f"O{k + 1}" for k in range(len(outputs))],
-                  f"{split}: {SPLIT_LABELS[split]}")
-    legend = " · ".join(f"O{k + 1}: {name}" for k, name in enumerate(outputs))
+        _labelled(ax, _mosaic(rows), ["TG"] + labels, f"{split}: {SPLIT_LABELS[split]}")
+    legend = " · ".join(f"O{k + 1}: {name}" for k, name in enumerate(outputs)) if numbered \
+        else "rows: " + " · ".join(outputs)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     fig.text(0.01, 0.03, "TG: target · " + legend, ha="left", va="bottom", fontsize=8)  # the stamp goes below
     return fig

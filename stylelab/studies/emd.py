@@ -45,33 +45,50 @@ PAPER_METRICS = [
 ]
 
 
-#: The deck's Table 1 (Zhang et al. 2018): what each method needs for a new style and what it learns.
+#: The deck's Table 1 (Zhang et al. 2018): each method's data, whether it generalises to new styles, what a
+#: new style needs and what the model learned, Korean beside the deck's English.
+_TRANSLATION = ("특정 원본 스타일에서 특정 목표 스타일로의 변환",
+                "the translation from a certain source style to a specific target style")
+_RETRAIN = ("아니요: 다시 학습", "no: retrain")
+_PAIRS = ("원본·목표 스타일의 많은 학습 이미지", "many training images of a source and a target style")
+_FEW = ("참조 이미지 1장 또는 몇 장", "one or a small set of reference images")
+_PERCEPTUAL = ("많은 콘텐츠 이미지와 스타일 이미지 1장", "many content images and one style image")
+_SPECIFIC = ("정해진 스타일들 사이의 변환", "transformation among specific styles")
+_DATA = {"paired": "쌍", "unpaired": "쌍 없음", "triplet": "트리플렛"}
 METHODS_TABLE = [
-    {"method": "Pix2pix", "data": "paired", "new styles?": "no: retrain", "needs for a new style": "many image pairs",
-     "learns": "a translation from one source style to one target style"},
-    {"method": "CoGAN", "data": "unpaired", "new styles?": "no: retrain", "needs for a new style": "many images",
-     "learns": "a translation from one source style to one target style"},
-    {"method": "CycleGAN", "data": "unpaired", "new styles?": "no: retrain", "needs for a new style": "many images",
-     "learns": "a translation from one source style to one target style"},
-    {"method": "Rewrite", "data": "paired", "new styles?": "no: retrain", "needs for a new style": "many image pairs",
-     "learns": "a translation from one source style to one target style"},
-    {"method": "Zi-to-zi", "data": "paired", "new styles?": "no: retrain", "needs for a new style": "many image pairs",
-     "learns": "a translation from one source style to one target style"},
-    {"method": "AEGN", "data": "paired", "new styles?": "no: retrain", "needs for a new style": "many image pairs",
-     "learns": "a translation from one source style to one target style"},
-    {"method": "Perceptual (Johnson)", "data": "unpaired", "new styles?": "no: retrain",
-     "needs for a new style": "many content images and one style image", "learns": "transformations among specific styles"},
-    {"method": "StyleBank", "data": "unpaired", "new styles?": "no: retrain",
-     "needs for a new style": "many content images and one style image", "learns": "transformations among specific styles"},
-    {"method": "Patch-based (style swap)", "data": "unpaired", "new styles?": "yes",
-     "needs for a new style": "one or a few reference images", "learns": "the swap of style/content feature patches"},
-    {"method": "AdaIN", "data": "unpaired", "new styles?": "yes", "needs for a new style": "one or a few reference images",
-     "learns": "the transfer of feature statistics"},
-    {"method": "EMD", "data": "triplet", "new styles?": "yes", "needs for a new style": "a few reference images (r)",
-     "learns": "separate representations of style and content"},
+    *({"method": m, "data": d, "new styles": _RETRAIN, "needs": _PAIRS, "learned": _TRANSLATION}
+      for m, d in (("Pix2pix", "paired"), ("CoGAN", "unpaired"), ("CycleGAN", "unpaired"), ("Rewrite", "paired"),
+                   ("Zi-to-zi", "paired"), ("AEGN", "paired"))),
+    {"method": "Perceptual (Johnson)", "data": "unpaired", "new styles": _RETRAIN, "needs": _PERCEPTUAL,
+     "learned": _SPECIFIC},
+    {"method": "StyleBank", "data": "unpaired", "new styles": _RETRAIN, "needs": _PERCEPTUAL, "learned": _SPECIFIC},
+    {"method": "Patch-based (style swap)", "data": "unpaired", "new styles": ("예", "yes"), "needs": _FEW,
+     "learned": ("스타일/콘텐츠 특징 맵의 교환", "the swap of style/content feature maps")},
+    {"method": "AdaIN", "data": "unpaired", "new styles": ("예", "yes"), "needs": _FEW,
+     "learned": ("특징 통계의 전달", "the transferring of feature statistics")},
+    {"method": "EMD", "data": "triplet", "new styles": ("예", "yes"), "needs": _FEW,
+     "learned": ("스타일/콘텐츠의 특징 표현", "the feature representation of style/content")},
 ]
 
 
+def methods_table() -> list[dict]:
+    """The deck's Table 1 as bilingual rows (every column, "What the model learned?" included)."""
+    def both(pair):
+        return f"{pair[0]} · {pair[1]}"
+
+    return [{"방법 · method": r["method"], "데이터 · data": f"{_DATA[r['data']]} · {r['data']}",
+             "새 스타일에 일반화? · generalizable?": both(r["new styles"]),
+             "새 스타일에 필요한 것 · requirements": both(r["needs"]),
+             "모델이 배운 것 · what the model learned": both(r["learned"])} for r in METHODS_TABLE]
+
+
+def paper_value(method: str, metric: str) -> float | None:
+    """One number of the deck's metric table (:data:`PAPER_METRICS`, the one home of those numbers)."""
+    row = next((r for r in PAPER_METRICS if r["method"] == method), None)
+    if row is None:
+        raise StylelabError(f"the deck's table has no row {method!r}; rows: "
+                            + ", ".join(r["method"] for r in PAPER_METRICS))
+    return row[metric]
 
 
 @dataclass(frozen=True)
@@ -375,3 +392,69 @@ def pix2pix_comparison(study: EMDStudy, data: FontData, main: TrainedEMD, *, pro
     return runs
 
 
+
+
+# ----------------------------------------------------------------------------------------------
+# Readings the notebook renders its sentences from (and asserts on)
+# ----------------------------------------------------------------------------------------------
+
+def by_split(rows: list[dict], method: str, metric: str = "L1", key: str = "method") -> dict[str, float]:
+    """``{split: value}`` of one method's ``metric`` (``key``: the column naming the method)."""
+    return {r["split"]: float(r[metric]) for r in rows if r[key] == method}
+
+
+def r_gains(r_rows: list[dict], metric: str = "L1") -> list[dict]:
+    """Per split: ``metric`` with the fewest and the most references, the gain and the relative gain,
+    sorted by gain (largest first)."""
+    lo, hi = min(r["r"] for r in r_rows), max(r["r"] for r in r_rows)
+    few = {r["split"]: r[metric] for r in r_rows if r["r"] == lo}
+    many = {r["split"]: r[metric] for r in r_rows if r["r"] == hi}
+    rows = [{"split": s, f"{metric} r={lo}": few[s], f"{metric} r={hi}": many[s], "gain": few[s] - many[s],
+             "gain / value at r=" + str(lo): (few[s] - many[s]) / few[s]} for s in few if s in many]
+    return sorted(rows, key=lambda r: -r["gain"])
+
+
+def largest_difference(rows: list[dict], a: str, b: str, metrics=METRICS) -> float:
+    """The largest |a − b| over splits and metrics between two methods' rows on the same splits."""
+    table = {(r["method"], r["split"]): r for r in rows}
+    splits = {r["split"] for r in rows}
+    return max(abs(table[(a, s)][m] - table[(b, s)][m]) for s in splits for m in metrics)
+
+
+def scale_gap(rows: list[dict], method: str = "EMD", paper_method: str = "EMD",
+              metrics=("L1", "RMSE")) -> dict[str, float]:
+    """How many times the deck's value our mean over the splits is, per metric."""
+    return {m: float(np.mean([r[m] for r in rows if r["method"] == method])) / paper_value(paper_method, m)
+            for m in metrics}
+
+
+def settings_rows(study: EMDStudy) -> list[dict]:
+    """The run's model and training settings as table rows (설정 · setting, 값 · value)."""
+    c, s = study.config(), study.settings
+    values = [("글리프 크기 · glyph size (px)", c.image_size), ("참조 수 · references r", c.r),
+              ("요인 크기 · factor size K", c.factor), ("첫 블록 채널 · first block's channels", c.width),
+              ("배치 · batch", c.batch_size), ("학습률 · learning rate (Adam)", c.lr),
+              ("학습 스텝 · training steps per model", c.steps), ("한글 학습 스텝 · Hangul steps", s.hangul_steps),
+              ("pix2pix 학습 스텝 · pix2pix steps", s.pix2pix_steps),
+              ("분할당 테스트 목표 · test targets per split", c.test_per_split),
+              ("CPU 스레드 · CPU threads", torch.get_num_threads())]
+    return [{"설정 · setting": k, "값 · value": str(v)} for k, v in values]
+
+
+def face_vs_copy(study: EMDStudy, data: FontData, model: TrainedEMD, face: str) -> list[dict]:
+    """One face on the novel characters (its D2 or D4 pairs): EMD and the copy baseline, and how far the
+    face is from its nearest *other* known face. For the near-duplicate exercise."""
+    names = data.table.style_names
+    if face not in names:
+        raise StylelabError(f"no face {face!r} in this run; faces: {', '.join(names)}")
+    style = names.index(face)
+    known = bool((data.known_styles == style).any())
+    pairs = data.split_pairs("D2" if known else "D4")
+    pairs = pairs[pairs[:, 0] == style]
+    triplets = TripletDataset(data, pairs, model.r, seed=study.seed).all(batch_seed=study.seed + 1)
+    nearest = next(r for r in style_distances(data) if r["style"] == face)
+    emd_l1 = float(l1(model.predict(triplets), triplets.target).mean())
+    copy_l1 = float(l1(copy_content_reference(triplets), triplets.target).mean())
+    return [{"face": face, "split": "known" if known else "novel", "targets": len(pairs),
+             "nearest other known face": nearest["nearest known style"], "L1 to it": nearest["L1 to it"],
+             "EMD L1": emd_l1, "copy L1": copy_l1, "EMD / copy": emd_l1 / copy_l1}]
