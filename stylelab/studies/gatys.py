@@ -6,13 +6,15 @@ saw, and the method's speed, timed through the speed table's registry as noteboo
 from __future__ import annotations
 
 import copy
+import math
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 
 import torch
 from torch import nn
 
-from .. import bench
+from .. import bench, timing
 from ..encoders import MultiLayerEncoder
 from ..images import to_pil
 from ..methods import gatys
@@ -145,6 +147,85 @@ def speed_report(encoder: MultiLayerEncoder, sizes: Sequence[int], iterations: i
     fixed-noise pair (the cost does not depend on the pixels), fp32 eager only, style encoding timed apart."""
     settings = bench.BenchSettings(sizes=tuple(sizes), gatys_iterations=iterations, fast_paths=False, images="noise")
     return bench.run_bench(["gatys"], settings, device=device, encoder=encoder, progress=progress)
+
+
+#: The α/β values of Gatys et al.'s Figure 3 (columns), the paper's VGG-19 on 0–255 inputs; their one home here.
+PAPER_FIGURE3_ALPHA_OVER_BETA = (1e-5, 1e-4, 1e-3, 1e-2)
+
+
+def pixel_distance(image: torch.Tensor, reference: torch.Tensor) -> float:
+    """RMS difference of two images' pixels (0–1 scale): 0 = identical; two unrelated photos ≈ 0.3–0.4."""
+    return float((image - reference).square().mean().sqrt())
+
+
+def reconstruction_rows(original: torch.Tensor, reconstructions: Sequence[torch.Tensor],
+                        layers: Sequence[str]) -> list[dict]:
+    """Per layer: the RMS pixel distance of its content reconstruction to the photo."""
+    return [{"layer": layer, "RMS distance to the photo": pixel_distance(x, original)}
+            for layer, x in zip(layers, reconstructions)]
+
+
+def wavelength_rows(titles: Sequence[str], images: Sequence[torch.Tensor]) -> list[dict]:
+    """Per panel: the mean wavelength of its luminance (:func:`mean_wavelength`, pixels)."""
+    return [{"panel": t, "mean wavelength (px)": round(mean_wavelength(x), 1)} for t, x in zip(titles, images)]
+
+
+def grid_photo_distances(images: Sequence[torch.Tensor], rows: Sequence[dict], content: torch.Tensor) -> list[dict]:
+    """The trade-off grid's rows with each cell's RMS pixel distance to the content photo added."""
+    return [{**r, "RMS distance to the photo": pixel_distance(x, content)} for x, r in zip(images, rows)]
+
+
+def crossover(lbfgs: Sequence[float], adam: Sequence[float]) -> int | None:
+    """The first iteration (1-based) from which L-BFGS' loss stays below Adam's; None if it never does."""
+    below = [a < b for a, b in zip(lbfgs, adam)]
+    for i in range(len(below)):
+        if all(below[i:]):
+            return i + 1
+    return None
+
+
+def timed_stylize(content: torch.Tensor, style: torch.Tensor, encoder: MultiLayerEncoder,
+                  config: gatys.GatysConfig, *, progress: bool = False):
+    """:func:`gatys.stylize` timed end to end (style encoding and every iteration, synchronised):
+    (result, seconds)."""
+    device = content.device
+    timing.synchronize(device)
+    started = time.perf_counter()
+    result = gatys.stylize(content, style, encoder, config, progress=progress)
+    timing.synchronize(device)
+    return result, time.perf_counter() - started
+
+
+def check_iterations(bench_iterations: int) -> int:
+    """Iterations of the end-to-end check run: three times the benchmark's sample, at most 30."""
+    return max(1, min(3 * bench_iterations, 30))
+
+
+def timed_check_run(encoder: MultiLayerEncoder, size: int, iterations: int, *, device) -> float:
+    """Seconds for one plain Gatys run of ``iterations`` L-BFGS iterations at ``size`` px, end to end, on the
+    benchmark's noise pair (style encoding included): what the benchmark's per-iteration time predicts."""
+    content, style = timing.bench_pair(size, device, bench.BenchSettings(sizes=(size,), images="noise"))
+    return timed_stylize(content, style, encoder, gatys.GatysConfig(iterations=iterations))[1]
+
+
+def per_iteration_rows(report: bench.BenchReport) -> list[dict]:
+    """Per size: what was timed and seconds per iteration (the number that compares across runs), the
+    500-iteration total it multiplies out to, and the paper's Titan X seconds (``bench.paper_seconds``)."""
+    timed = min(report.settings.gatys_iterations, bench.PAPER_ITERATIONS)
+    rows = []
+    for r in report.rows:
+        per_iteration = r.seconds / bench.PAPER_ITERATIONS
+        paper = bench.paper_seconds("gatys", r.size)
+        rows.append({"size (px)": f"{r.size}×{r.size}", "iterations timed": timed,
+                     "s / iteration": per_iteration, "style encoding (s)": r.with_style_encoding - r.seconds,
+                     f"× {bench.PAPER_ITERATIONS} (s)": r.seconds,
+                     "paper, Titan X (s)": "N/A" if paper is None else paper,
+                     "ours / paper": "N/A" if paper is None else r.seconds / paper})
+    return rows
+
+
+def is_positive_finite(x: float) -> bool:
+    return math.isfinite(x) and x > 0
 
 
 def speed_rows(report: bench.BenchReport) -> list[dict]:
