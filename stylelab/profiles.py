@@ -214,11 +214,12 @@ PROFILES: dict[str, dict[str, object]] = {
         ),
         # Notebook 04 on a 2-core CPU: the committed decoder (trained on this CPU) applied at 256 px to
         # 3 unseen photos x the 4 held-out styles; a 20-step training at 64 px shows the loop; Gatys on
-        # two of the pairs for the ratio comparison; style swap with a 20-iteration L-BFGS inverse.
+        # two of the pairs for the ratio comparison (40 L-BFGS iterations, as notebook 02); style swap
+        # with a 20-iteration L-BFGS inverse; ~150 s.
         "adain": AdaINProfile(
             image_size=256, style_size=256, pretrained="adain-decoder-craft", contents=("golden_gate", "brad_pitt", "sailboat"),
             demo_steps=20, demo_image_size=64, alphas=(0.0, 0.25, 0.5, 0.75, 1.0), blend_n=3, gatys_pairs=2,
-            gatys_iterations=60, swap_size=256, swap_iterations=20, bench_sizes=(256, 512), bench_repeats=3,
+            gatys_iterations=40, swap_size=256, swap_iterations=20, bench_sizes=(256, 512), bench_repeats=3,
         ),
         # EMD on a 2-core CPU: 48² glyphs, 10 Chinese fonts, 300 characters, K = 64 (the paper's
         # 512³ mixer alone is 134 M weights). BatchNorm momentum 0.1: 0.01 needs thousands of steps
