@@ -15,6 +15,10 @@ from .. import assets, images
 from ..encoders import MultiLayerEncoder
 from ..methods import cin
 from .feedforward import ratio_grid
+from .normalization import span
+
+__all__ = ["blend_figure", "grid_figure", "new_style_rows", "recipe_command", "recipe_rows", "span",
+           "speed_rows", "strip_distances", "style_grid", "style_images", "style_spread", "strip_figure"]
 
 
 def style_images(names: Sequence[str], short_side: int, device="cpu") -> list[torch.Tensor]:
@@ -70,3 +74,70 @@ def blend_figure(grid: Sequence[Sequence[torch.Tensor]], corner_names: Sequence[
         axes[i, j].set_title(name.split("/")[-1], fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def recipe_rows(recipe: dict, keys: Sequence[str] = ("steps", "wall_time_s", "device", "encoder",
+                                                       "revision")) -> list[dict]:
+    """The committed net's recipe as table rows (setting, value)."""
+    def value(v):
+        return f"{v:,.0f}" if isinstance(v, float) and v >= 100 else v
+
+    return [{"setting": k, "value": value(recipe[k])} for k in keys if k in recipe]
+
+
+def recipe_command(recipe: dict) -> str:
+    """The training command of a recipe without machine-specific arguments (the checkpoint's path)."""
+    words, out = recipe["command"].split(), []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+            continue
+        if word == "--checkpoint":
+            skip = True
+            continue
+        out.append(word)
+    return " ".join(out)
+
+
+def style_spread(outputs: Sequence[Sequence[torch.Tensor]]) -> float:
+    """The closest two styles' renderings of the same photo: min over photos and style pairs of the
+    mean absolute pixel difference (0 = two styles give the same picture)."""
+    return min(float((row[i] - row[j]).abs().mean())
+               for row in outputs for i in range(len(row)) for j in range(i + 1, len(row)))
+
+
+def strip_distances(strip: Sequence[torch.Tensor]) -> list[float]:
+    """Mean absolute pixel distance of every image of an interpolation strip from its first image."""
+    return [float((image - strip[0]).abs().mean()) for image in strip]
+
+
+def new_style_rows(net, grown_net, encoder, contents, content_names, new_style, steps: int) -> list[dict]:
+    """Ratio to the new painting before (the new row's start: the mean of the old styles) and after training
+    its γ, β for ``steps`` steps, per photo."""
+    from ..perceptual import style_ratio
+
+    rows = []
+    for name, content in zip(content_names, contents):
+        before = cin.stylize(net, content, [1 / cin.num_styles(net)] * cin.num_styles(net))
+        after = cin.stylize(grown_net, content, cin.num_styles(grown_net) - 1)
+        rows.append({"content": name,
+                     "before (mean γ, β)": style_ratio(encoder, before, content, new_style).item(),
+                     f"after {steps} steps": style_ratio(encoder, after, content, new_style).item()})
+    return rows
+
+
+def _or_dash(value):
+    return "—" if value is None else value
+
+
+def speed_rows(net, sizes: Sequence[int], device, repeats: int, styles: int) -> list[dict]:
+    """Our CIN net's forward pass (one style, batch 1) against the paper's Dumoulin et al. row."""
+    from .. import bench
+    from ..bench.paper import paper_row
+
+    paper = paper_row("Dumoulin et al.")
+    return [{"size (px)": size,
+             "ours (s)": bench.time_forward(net, size, device=device, repeats=repeats, style=0),
+             "paper, Titan X (s)": _or_dash(bench.paper_seconds("Dumoulin et al.", size)),
+             "styles (ours / paper)": f"{styles} / {paper.styles_label}"} for size in sizes]
