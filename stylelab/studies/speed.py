@@ -175,6 +175,41 @@ def fast_path_findings(report: BenchReport) -> list[str]:
 
 
 def fast_path_display(report: BenchReport) -> list[dict]:
-    """The fast-path table's columns a reader needs (the saved CSV has them all)."""
+    """The fast-path table's columns a reader needs (the saved CSV has them all); "keeps output" as yes / no."""
     keep = ("method", "size", "path", "seconds", "× fp32 eager", "max |Δ|", "keeps output")
-    return [{k: r[k] for k in keep} for r in report.fast_path_table()]
+    rows = [{k: r[k] for k in keep} for r in report.fast_path_table()]
+    for row in rows:
+        row["keeps output"] = "yes" if row["keeps output"] else "no"
+    return rows
+
+
+def fast_path_choices(report: BenchReport) -> list[dict]:
+    """Per feed-forward method and size: the chosen path and its speed-up over fp32 eager (a table, not
+    sentences: it reads the same in both languages)."""
+    rows = []
+    for row in report.rows:
+        if report.methods[row.method].speed.kind != "feed-forward" or not row.paths:
+            continue
+        best = next(p for p in row.paths if p.path == row.fast_path)
+        rows.append({"method": report.label(row.method), "size": row.size, "chosen path": row.fast_path,
+                     "× fp32 eager": f"{best.speedup:.2f}", "seconds": f"{row.fast_seconds:.3g} / {row.seconds:.3g}"})
+    return rows
+
+
+def speedups(report: BenchReport, slow: str, fast: str) -> list[tuple[int, float | None, float]]:
+    """Per size: (size, the paper's ``slow`` / ``fast`` seconds or None, ours), fp32 eager, style encoding
+    excluded; rows keyed by registry name."""
+    rows = {(r.method, r.size): r for r in report.rows}
+    out = []
+    for size in sorted({r.size for r in report.rows}):
+        if (slow, size) in rows and (fast, size) in rows:
+            s, f = rows[slow, size], rows[fast, size]
+            paper = s.paper_seconds / f.paper_seconds if s.paper_seconds and f.paper_seconds else None
+            out.append((size, paper, s.seconds / f.seconds))
+    return out
+
+
+def per_iteration(report: BenchReport, method: str = "gatys") -> list[tuple[int, float, str]]:
+    """(size, seconds per iteration, what was measured) of an optimisation row: its seconds over the
+    iterations it counts (:data:`bench.PAPER_ITERATIONS` for Gatys)."""
+    return [(r.size, r.seconds / bench.PAPER_ITERATIONS, r.measured) for r in report.rows if r.method == method]
