@@ -56,6 +56,17 @@ def survey(weights: str, *, photos: Sequence[str] = PHOTOS, sizes: Sequence[int]
     return (rows, outputs) if keep_outputs else rows
 
 
+def blob_table(outputs, contents, content_names: Sequence[str], style_names: Sequence[str]) -> list[dict]:
+    """Dark blobs per photo and style of a grid already computed (``outputs[i][j]``: photo i, style j)."""
+    rows = []
+    for i, name in enumerate(content_names):
+        row = {"content": name}
+        for j, style in enumerate(style_names):
+            row[style.split("/")[-1]] = len(artefacts.dark_blobs(outputs[i][j], contents[i]))
+        rows.append(row)
+    return rows
+
+
 def _path(weights: str) -> Path:
     from ..registry import resolve
     return resolve(weights, "model")
