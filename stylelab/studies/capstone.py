@@ -223,7 +223,7 @@ def grid_figure(content: torch.Tensor, rows: Sequence[tuple[str, torch.Tensor, d
             ax.imshow(images.to_pil(img.cpu()))
             ax.set_title(name, fontsize=7)
             ax.text(0.5, -0.04, caption, transform=ax.transAxes, ha="center", va="top", fontsize=6.5)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.04, 1, 1))  # room for the stamp under the last row's captions
     return fig
 
 
