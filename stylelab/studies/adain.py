@@ -104,7 +104,7 @@ def curves_figure(history: dict[str, list[float]], every: int, style_weight: flo
 
 
 def decoder_rows(decoder: torch.nn.Module) -> list[dict]:
-    """g layer by layer: the mirror of the encoder up to relu4_1 (reflection padding, nearest upsampling)."""
+    """g layer by layer: the mirror of VGG-19 up to relu4_1 (reflection padding, nearest upsampling)."""
     rows, channels = [], None
     for i, module in enumerate(decoder):
         if isinstance(module, torch.nn.Conv2d):
@@ -132,3 +132,129 @@ def speed_rows(report: "bench.BenchReport") -> list[dict]:
              "ours with style encoding (s)": round(r.with_style_encoding, 4),
              "paper, Titan X (s)": r.paper_seconds, "paper with style encoding (s)": r.paper_with_style_encoding}
             for r in report.rows]
+
+
+# --- issue #19: the notebook's claims measured (Figure 4's columns, the α strip, the decoder's layout) ---------
+
+def _stats(encoder: MultiLayerEncoder, image: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    from ..norms import mean_std
+    from ..perceptual import DISTANCE_LAYERS
+    with torch.no_grad():
+        feats = encoder(image, DISTANCE_LAYERS)
+        return [mean_std(feats[layer]) for layer in DISTANCE_LAYERS]
+
+
+def _distance(a, b) -> float:
+    """d(a, b) = Σ_l ‖μa − μb‖₂ + ‖σa − σb‖₂ on precomputed statistics (``perceptual.style_statistics_distance``)."""
+    return float(sum((ma - mb).norm() + (sa - sb).norm() for (ma, sa), (mb, sb) in zip(a, b)))
+
+
+def separation(encoder: MultiLayerEncoder, contents: Sequence[torch.Tensor], styles: Sequence[torch.Tensor],
+               outputs: Sequence[Sequence[torch.Tensor]], style_names: Sequence[str]) -> dict:
+    """How different Figure 4's columns are, two ways, averaged over the content images:
+
+    * ``pixels[j][k]``: mean |output_j − output_k| (pixels in [0, 1]) between the columns of styles j and k;
+      ``photo``: mean |output − content| over all panels, the scale to read them against;
+    * ``rows``: per style k, ``own`` = mean ratio d(out_k, s_k) / d(c, s_k) and ``best other`` = mean over
+      contents of the lowest ratio to s_k of an output made with another style; ``gain`` = best other − own
+      (> 0: the output made with s_k is closer to s_k than any other column; ≈ 0: the column is
+      interchangeable with another one as far as s_k's statistics go)."""
+    short = [n.split("/")[-1] for n in style_names]
+    n = len(styles)
+    s_stats = [_stats(encoder, s) for s in styles]
+    pixels = torch.zeros(n, n)
+    own, other, photo = torch.zeros(n), torch.zeros(n), 0.0
+    for content, row in zip(contents, outputs):
+        c_stats = _stats(encoder, content)
+        o_stats = [_stats(encoder, o) for o in row]
+        for k in range(n):
+            base = _distance(c_stats, s_stats[k])
+            ratios = [_distance(o_stats[j], s_stats[k]) / base for j in range(n)]
+            own[k] += ratios[k]
+            other[k] += min(r for j, r in enumerate(ratios) if j != k)
+            for j in range(n):
+                pixels[j, k] += (row[j] - row[k]).abs().mean().item()
+        photo += sum((o - content).abs().mean().item() for o in row) / n
+    m = len(contents)
+    pixels, own, other, photo = pixels / m, own / m, other / m, photo / m
+    rows = []
+    for k, name in enumerate(short):
+        nearest = min((j for j in range(n) if j != k), key=lambda j: pixels[j, k].item())
+        rows.append({"style": name, "own ratio": round(own[k].item(), 3),
+                     "best other column's ratio": round(other[k].item(), 3),
+                     "gain": round((other[k] - own[k]).item(), 3),
+                     "nearest column (pixels)": short[nearest],
+                     "mean abs Δ to it": round(pixels[nearest, k].item(), 3)})
+    return {"names": short, "pixels": pixels, "photo": photo, "rows": rows}
+
+
+def colour_cast(image: torch.Tensor) -> float:
+    """Mean red minus mean blue of an image in [0, 1]: > 0 warm (ochre, orange), < 0 cool (blue)."""
+    return (image[:, 0].mean() - image[:, 2].mean()).item()
+
+
+def palette_rows(styles: Sequence[torch.Tensor], outputs: Sequence[Sequence[torch.Tensor]],
+                 style_names: Sequence[str]) -> list[dict]:
+    """Per style: the painting's colour cast (red − blue) beside the mean cast of its outputs."""
+    rows = []
+    for k, (style, name) in enumerate(zip(styles, style_names)):
+        casts = [colour_cast(row[k]) for row in outputs]
+        rows.append({"style": name.split("/")[-1], "painting red − blue": round(colour_cast(style), 3) + 0.0,
+                     "outputs red − blue": round(sum(casts) / len(casts), 3)})
+    return rows
+
+
+def alpha_rows(encoder: MultiLayerEncoder, content: torch.Tensor, style: torch.Tensor,
+               strip: Sequence[torch.Tensor], alphas: Sequence[float]) -> list[dict]:
+    """Along the α strip: the style ratio, and mean |Δ| in pixels from the α = 0 panel and from the photo."""
+    c_stats, s_stats = _stats(encoder, content), _stats(encoder, style)
+    base = _distance(c_stats, s_stats)
+    return [{"α": a, "ratio": round(_distance(_stats(encoder, out), s_stats) / base, 3),
+             "mean abs Δ from α = 0": round((out - strip[0]).abs().mean().item(), 3),
+             "mean abs Δ from the photo": round((out - content).abs().mean().item(), 3)}
+            for a, out in zip(alphas, strip)]
+
+
+def conv_counts(decoder: torch.nn.Module, encoder: MultiLayerEncoder) -> list[dict]:
+    """3×3 convolutions per resolution block: VGG-19 up to relu4_1 (torchvision's configuration "E"), the
+    encoder in use (up to relu4_1) and the decoder g read backwards (block 1 = full resolution)."""
+    from torchvision.models.vgg import cfgs
+
+    def blocks(modules, down) -> list[int]:
+        counts = [0]
+        for module in modules:
+            if isinstance(module, down):
+                counts.append(0)
+            elif isinstance(module, torch.nn.Conv2d):
+                counts[-1] += 1
+        return counts
+
+    vgg19 = []
+    for v in cfgs["E"]:
+        vgg19.append(torch.nn.MaxPool2d(2) if v == "M" else torch.nn.Conv2d(1, 1, 1))
+    vgg19 = blocks(vgg19, torch.nn.MaxPool2d)[:3] + [1]  # up to conv4_1
+    names = encoder.layer_names[: encoder.layer_names.index("relu4_1") + 1]
+    ours = blocks([encoder.layers[n] for n in names], torch.nn.MaxPool2d)
+    dec = blocks(decoder, torch.nn.Upsample)[::-1]
+    return [{"block": f"{b + 1}", "VGG-19": vgg19[b], f"encoder ({encoder.name})": ours[b], "decoder g": dec[b]}
+            for b in range(4)]
+
+
+def recipe_rows(recipe: dict) -> list[dict]:
+    """The committed decoder's recipe as a table (no machine paths: the checkpoint path is left out)."""
+    args = recipe["command"].split(" --note")[0].split()
+    keep = " ".join(a for i, a in enumerate(args) if a != "--checkpoint" and args[i - 1] != "--checkpoint")
+    return [{"key": k, "value": v} for k, v in
+            [("command", keep), ("steps", recipe["steps"]), ("wall time (s)", round(recipe["wall_time_s"])),
+             ("device", recipe["device"]), ("threads", recipe["threads"]), ("encoder", recipe["encoder"])]]
+
+
+def loss_phases(history: dict[str, list[float]], every: int, window: int = 10) -> dict[str, float]:
+    """Mean losses over ``window`` logged points at the start, before step 3,000 and at the end."""
+    def mean(key, i):
+        values = history[key][i: i + window]
+        return sum(values) / len(values)
+    before = 3000 // every - window
+    return {"style_start": mean("style", 0), "style_2900": mean("style", before), "style_end":
+            mean("style", len(history["style"]) - window), "content_start": mean("content", 0),
+            "content_2900": mean("content", before), "content_end": mean("content", len(history["content"]) - window)}
