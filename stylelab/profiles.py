@@ -224,7 +224,7 @@ PROFILES: dict[str, dict[str, object]] = {
         # EMD on a 2-core CPU: 48² glyphs, 10 Chinese fonts, 300 characters, K = 64 (the paper's
         # 512³ mixer alone is 134 M weights). BatchNorm momentum 0.1: 0.01 needs thousands of steps
         # before the running statistics used at test time settle. 150 steps per Chinese model (4 of
-        # them), 120 for Hangul, 240 per pix2pix (2): notebook 05 in about 3 min (it was 247 s with
+        # them), 120 for Hangul, 200 per pix2pix (2): notebook 05 in about 3 min (it was 247 s with
         # 200/200/400; at 160 steps EMD's L1 relative to copying moved by at most 0.02). threads = 1:
         # these small convolutions gain little from a second thread and lose 2-3x to OpenMP
         # spin-waits when another process holds a core.
@@ -232,7 +232,7 @@ PROFILES: dict[str, dict[str, object]] = {
             image_size=48, fill=0.8, fonts="quick", contents={"zh": (240, 60), "ko": (240, 60)}, r=4, batch_size=32,
             factor=64, width=16, lr=2e-4, bn_eps=1e-3, bn_momentum=0.1, train_steps=150, test_per_split=64,
             nt_sizes=(240,), r_values=(1,), pix2pix_source={"zh": "noto-sans-sc-regular", "ko": "nanum-gothic"},
-            pix2pix_styles={"zh": ("noto-serif-sc-bold", "ar-pl-ukai-cn"), "ko": ()}, pix2pix_steps=240,
+            pix2pix_styles={"zh": ("noto-serif-sc-bold", "ar-pl-ukai-cn"), "ko": ()}, pix2pix_steps=200,
             pix2pix_batch_size=16, hangul_steps=120, checkpoints=False, checkpoint_every=500, loss_ablation=True,
             threads=1,
         ),
