@@ -196,12 +196,12 @@ PROFILES: dict[str, dict[str, object]] = {
         ),
         # Notebook 02 on a 2-core CPU: the committed Johnson and Ulyanov nets are applied at 256 px; a
         # 40-step training at 64 px shows the loop; the IN-vs-BN study trains 6 nets for 60 steps at 64 px;
-        # Gatys runs on two of the pairs for the ratio comparison (40 L-BFGS iterations at 256 px); ~3 min.
+        # Gatys runs on two of the pairs for the ratio comparison (30 L-BFGS iterations at 256 px); ~3 min.
         "feedforward": FeedForwardProfile(
             image_size=256, style_size=256, style="style/la_muse", contents=("cornell", "golden_gate", "brad_pitt", "sailboat"),
             pretrained="johnson-instance-la_muse", texture_pretrained="ulyanov-instance-la_muse", demo_steps=40,
             demo_image_size=64, study_steps=60, study_image_size=64, study_style="style/woman_with_hat_matisse",
-            gatys_contents=2, gatys_iterations=40,
+            gatys_contents=2, gatys_iterations=30,
             bench_sizes=(256, 512), bench_repeats=3, gatys_bench_iterations=2, threads=None,
         ),
         # Notebook 03 on a 2-core CPU: the committed 4-style CIN net applied at 256 px; a new style

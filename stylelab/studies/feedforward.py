@@ -22,7 +22,8 @@ from .. import assets, images
 from ..encoders import MultiLayerEncoder
 from ..methods import feedforward, gatys
 from ..methods.feedforward import FeedForwardConfig, TrainedNet
-from ..perceptual import style_ratio
+from ..perceptual import PerceptualLoss, style_ratio
+from ..timing import BenchSettings
 from ..weights import pretrained_path
 
 #: AdaIN paper, Figure 1: the three training conditions of the IN-vs-BN comparison.
@@ -44,14 +45,73 @@ def content_images(names: Sequence[str], short_side: int, device="cpu") -> list[
 
 
 def unseen_ratios(net: torch.nn.Module, encoder: MultiLayerEncoder, contents: Sequence[torch.Tensor],
-                  style: torch.Tensor, names: Sequence[str]) -> tuple[list[dict], list[torch.Tensor]]:
+                  style: torch.Tensor, names: Sequence[str], label: str = "Johnson net"
+                  ) -> tuple[list[dict], list[torch.Tensor]]:
     """Stylise each content image in one forward pass; ratio d(output, s) / d(content, s) per image."""
     rows, outputs = [], []
     for name, content in zip(names, contents):
         output = feedforward.stylize(net, content)
-        rows.append({"content": name, "ratio (Johnson net)": round(style_ratio(encoder, output, content, style).item(), 3)})
+        ratio = round(style_ratio(encoder, output, content, style).item(), 3)
+        rows.append({"content": name, f"ratio ({label})": ratio})
         outputs.append(output)
     return rows, outputs
+
+
+def recipe_rows(nets: dict[str, TrainedNet]) -> list[dict]:
+    """How each committed net was trained, from its model file's config and recipe (one row per net)."""
+    rows = []
+    for name, trained in nets.items():
+        c, r = trained.config, trained.recipe
+        rows.append({"net": name, "architecture": c.architecture, "parameters": f"{count(trained.net):,}",
+                     "steps": r.get("steps", c.steps), "crop (px)": c.image_size, "batch": c.batch_size,
+                     "style weight": c.style_weight, "normalize": c.normalize,
+                     "training (min)": round(r.get("wall_time_s", float("nan")) / 60, 1),
+                     "device": f"{r.get('device', '?')}, {r.get('threads', '?')} thread(s)"})
+    return rows
+
+
+def count(net: torch.nn.Module) -> int:
+    return sum(p.numel() for p in net.parameters())
+
+
+def style_layer_terms(encoder: MultiLayerEncoder, config: FeedForwardConfig, style: torch.Tensor,
+                      output: torch.Tensor, normalize: str) -> list[dict]:
+    """Each style layer's part of the normalised style term of ``output`` under ``normalize``
+    (``"total"``, ``"per_layer"``), and its all-zero E_l relative to the deepest layer's: which layer
+    the loss listens to. The net's own layers and weights; only the normalisation is changed."""
+    loss = PerceptualLoss(encoder, replace(config, normalize=normalize).perceptual(), [style])
+    targets = loss._targets_for(torch.tensor([0]))
+    weights = torch.tensor([loss.layer_weights[k] for k in targets])
+    with torch.no_grad():
+        features = encoder(output, list(targets))
+        terms = (loss._layer_losses(features, targets) / loss.style_scales[:1] * weights)[0]
+        zeros = {k: t.new_zeros(1, t.shape[-1], 4, 4) for k, t in targets.items()}
+        at_zero = loss._layer_losses(zeros, targets)[0]
+    shares = terms / terms.sum()
+    return [{"layer": k, "E_l(0) / E_last(0)": float(at_zero[i] / at_zero[-1]),
+             "share of the style term": round(float(shares[i]), 3)} for i, k in enumerate(targets)]
+
+
+def gap_fractions(gaps: list[dict]) -> dict[str, float]:
+    """How much of the original BN-IN gap (BN / IN − 1) each normalisation of the inputs closes:
+    1 − (r_condition − 1) / (r_original − 1), per condition other than the original."""
+    ratio = {row["condition"]: row["BN / IN"] for row in gaps}
+    base = ratio[CONDITIONS[0]] - 1
+    return {c: 1 - (ratio[c] - 1) / base for c in CONDITIONS[1:]}
+
+
+def gatys_seconds(encoder: MultiLayerEncoder, sizes: Sequence[int], iterations: int, device,
+                  progress: bool = False) -> dict[int, dict]:
+    """Gatys et al. timed as notebook 06 does (``bench.run_bench``): ``iterations`` L-BFGS iterations per
+    size on a fixed-noise pair, fp32 eager, style encoding excluded, extrapolated to 500 when fewer.
+    Per size: seconds for 500 iterations, seconds per iteration, iterations run, extrapolated or not."""
+    from .. import bench  # imported here: bench imports the methods, which import this package's users
+
+    settings = BenchSettings(sizes=tuple(sizes), gatys_iterations=iterations, fast_paths=False, images="noise")
+    report = bench.run_bench(["gatys"], settings, device=device, encoder=encoder, progress=progress)
+    total = bench.PAPER_ITERATIONS
+    return {r.size: {"seconds": r.seconds, "per_iteration": r.seconds / total, "iterations": min(iterations, total),
+                     "extrapolated": r.extrapolated} for r in report.rows}
 
 
 def ratio_grid(stylise: Callable[[torch.Tensor, int, torch.Tensor], torch.Tensor], encoder: MultiLayerEncoder,
@@ -199,3 +259,48 @@ def architecture_rows(net: torch.nn.Module) -> list[dict]:
         rows.append({"#": i, "block": kind, "out channels": conv.out_channels,
                      "parameters": sum(p.numel() for p in block.parameters())})
     return rows
+
+
+def recipe_command(trained: TrainedNet) -> str:
+    """The command that trained a committed net, without its machine-specific checkpoint path."""
+    words = trained.recipe.get("command", "").split()
+    out, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word == "--checkpoint":
+            skip = True
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
+def recipe_curves_figure(nets: dict[str, TrainedNet], window: int = 10):
+    """The style-loss curves of the committed nets, from their recipes (every 10th step kept)."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    for name, trained in nets.items():
+        history = trained.recipe.get("history_every_10", {})
+        if "style" not in history:
+            continue
+        y = smooth(history["style"], window)
+        ax.plot((np.arange(len(y)) + window // 2) * 10, y, label=f"{name} ({trained.recipe['steps']} steps)")
+    ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.set_ylabel(f"style loss ({window * 10}-step mean)")
+    ax.set_title("committed nets: style loss during training (from their recipes)", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def noise_difference(net: torch.nn.Module, content: torch.Tensor, seeds: Sequence[int] = (0, 1)
+                     ) -> tuple[float, list[torch.Tensor]]:
+    """The texture net draws noise at every scale: two forward passes with different noise, their mean
+    absolute pixel difference (0 = the noise changes nothing) and the two outputs."""
+    outputs = []
+    with torch.random.fork_rng(devices=[]):  # leaves the notebook's random stream as it was
+        for s in seeds:
+            torch.manual_seed(s)
+            outputs.append(feedforward.stylize(net, content))
+    return float((outputs[0] - outputs[1]).abs().mean()), outputs
