@@ -44,6 +44,9 @@ class Run:
     def save_figure(self, fig, name: str) -> None:
         provenance.save_figure(fig, name, self.stamp, self.figures)
 
+    def save_image(self, image, name: str) -> None:
+        provenance.save_image(image, name, self.stamp, self.figures)
+
     def save_table(self, rows: list[dict], name: str, title: str = "") -> None:
         provenance.save_table(rows, name, self.stamp, self.figures, title)
 

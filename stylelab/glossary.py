@@ -34,5 +34,8 @@ def markdown(english_terms: list[str] | None = None) -> str:
     rows = [terms()[t.lower()] if t.lower() in terms() else {"korean": korean(t)} for t in english_terms] \
         if english_terms else list(terms().values())
     lines = ["| 한국어 | English | 비고 · note |", "|---|---|---|"]
-    lines += [f"| {r['korean']} | {r['english']} | {r.get('note', '')} |" for r in rows]
+    def cell(text: str) -> str:  # a '|' inside a note (weighted L1's |Î − I|) would split the row
+        return text.replace("|", "\\|")
+
+    lines += [f"| {cell(r['korean'])} | {cell(r['english'])} | {cell(r.get('note', ''))} |" for r in rows]
     return "\n".join(lines)

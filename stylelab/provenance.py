@@ -85,6 +85,21 @@ def save_figure(fig, name: str, stamp: Stamp, folder: Path) -> Path:
     return path
 
 
+def save_image(image, name: str, stamp: Stamp, folder: Path) -> Path:
+    """Save an image tensor as ``folder/name.png`` with the stamp in its PNG metadata only: the pixels stay
+    the result itself (a picture to reuse), the stamp travels with the file as for figures."""
+    from PIL.PngImagePlugin import PngInfo
+
+    from .images import to_pil
+
+    info = PngInfo()
+    for key, value in {"Software": "stylelab", **{k.capitalize(): v for k, v in stamp.as_dict().items()}}.items():
+        info.add_text(key, value)
+    path = Path(folder) / f"{name}.png"
+    to_pil(image).save(path, pnginfo=info)
+    return path
+
+
 def save_table(rows: list[dict], name: str, stamp: Stamp, folder: Path, title: str = "") -> Path:
     """Write ``rows`` as ``folder/name.md`` (a stamped Markdown table) and ``folder/name.csv``."""
     if not rows:

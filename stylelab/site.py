@@ -219,7 +219,7 @@ def build_site(out: Path, notebooks: Path, figures: Path, *, demo: bool = True, 
     _write(index, _render(INDEX_TEMPLATE, pages=pages, figure_count=len(figure_files),
                           figures_folder=_shown(figures), mathjax=mathjax, demo=demo_report,
                           slide_map=_markdown_html(slide_map.markdown()),
-                          glossary=_markdown_html(_escape_cells(glossary.markdown(), columns=3))))
+                          glossary=_markdown_html(glossary.markdown())))
     return index
 
 
@@ -229,19 +229,6 @@ def _markdown_html(text: str):
     from nbconvert.filters import markdown2html
 
     return Markup(markdown2html(text))
-
-
-def _escape_cells(table: str, columns: int) -> str:
-    """Escape a ``|`` inside the last cell of each row (a glossary note such as ``|Î − I|``), which would
-    otherwise end the row and break the table."""
-    lines = []
-    for line in table.splitlines():
-        if line.startswith("| ") and line.endswith(" |") and line.count("|") > columns + 1:
-            cells = line[2:-2].split(" | ", columns - 1)
-            cells[-1] = cells[-1].replace("\\|", "|").replace("|", "\\|")
-            line = "| " + " | ".join(cells) + " |"
-        lines.append(line)
-    return "\n".join(lines)
 
 
 def _copy_mathjax(node_modules: Path, out: Path) -> str | None:
