@@ -11,7 +11,11 @@ Layers, each importing only those above it in this list:
   ``perceptual``, ``optim`` (the one pixel optimiser), ``training`` (the one training loop, checkpoints),
   ``timing`` and ``fastpath`` (timing primitives, fast inference paths);
 * ``methods``: one module per method behind ``methods.base.Method`` and its registry; ``fonts``: EMD;
-* ``bench`` (the AdaIN paper's speed table over the registry), ``studies`` (one module per notebook);
+* ``bench`` (the AdaIN paper's speed table over the registry), ``studies`` (one module per notebook),
+  ``artefacts`` (dark blobs and crosshatch measured on a net's outputs);
+* teaching: ``say`` (bilingual sentences rendered from computed values), ``glossary`` (the one glossary),
+  ``labs`` (graded exercises: the learner's function against the reference), ``diagrams`` (the Johnson,
+  AdaIN and EMD systems drawn by code), ``slide_map`` (the deck's slides → notebook sections);
 * front ends: ``cli`` (``python -m stylelab train | stylize | bench | reproduce | site``), ``stylize``,
   ``reproduce`` (papermill), ``site``, ``profiles`` (typed), ``experiment`` (notebook set-up).
 """
