@@ -18,17 +18,7 @@ def bilingual(ko: str, en: str) -> str:
 
 def say(ko: str, en: str) -> None:
     """Display one bilingual paragraph rendered from computed values (Markdown in a notebook)."""
-    text = bilingual(ko, en)
-    try:
-        from IPython import get_ipython
-        from IPython.display import Markdown, display
-    except ImportError:  # plain Python: print it
-        print(text)
-        return
-    if get_ipython() is None:
-        print(text)
-    else:
-        display(Markdown(text))
+    markdown(bilingual(ko, en))
 
 
 def table(rows: list[dict], floatfmt: str = ".3g") -> None:
@@ -42,7 +32,11 @@ def table(rows: list[dict], floatfmt: str = ".3g") -> None:
 
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     lines += ["| " + " | ".join(cell(r.get(k, "")) for k in keys) + " |" for r in rows]
-    text = "\n".join(lines)
+    markdown("\n".join(lines))
+
+
+def markdown(text: str) -> None:
+    """Display Markdown in a notebook; print it outside IPython (a script, a test)."""
     try:
         from IPython import get_ipython
         from IPython.display import Markdown, display

@@ -63,14 +63,6 @@ def describe(name: str) -> str:
 
 def show(name: str) -> None:
     """Display :func:`describe` as Markdown in a notebook (printed elsewhere)."""
-    text = describe(name)
-    try:
-        from IPython import get_ipython
-        from IPython.display import Markdown, display
-    except ImportError:
-        print(text)
-        return
-    if get_ipython() is None:
-        print(text)
-    else:
-        display(Markdown(text))
+    from ..say import markdown
+
+    markdown(describe(name))
