@@ -224,6 +224,8 @@ def grid_figure(content: torch.Tensor, rows: Sequence[tuple[str, torch.Tensor, d
             ax.set_title(name, fontsize=7)
             ax.text(0.5, -0.04, caption, transform=ax.transAxes, ha="center", va="top", fontsize=6.5)
     fig.tight_layout(rect=(0, 0.04, 1, 1))  # room for the stamp under the last row's captions
+    # the captions are text below each axes, which tight_layout does not count: room for two lines of them
+    fig.subplots_adjust(hspace=0.45)
     return fig
 
 
