@@ -21,19 +21,24 @@ def terms() -> dict[str, dict[str, str]]:
     return {row["english"].lower(): row for row in read_tsv(text)}
 
 
+def row(english: str) -> dict[str, str]:
+    """A term's row (english, korean, note); a one-line error for a term the glossary lacks."""
+    found = terms().get(english.lower())
+    if found is None:
+        raise StylelabError(f"{english!r} is not in the glossary (stylelab/data/glossary.tsv); add it there")
+    return found
+
+
 def korean(english: str) -> str:
     """The Korean form of a glossary term; a one-line error for a term the glossary lacks."""
-    row = terms().get(english.lower())
-    if row is None:
-        raise StylelabError(f"{english!r} is not in the glossary (stylelab/data/glossary.tsv); add it there")
-    return row["korean"]
+    return row(english)["korean"]
 
 
 def markdown(english_terms: list[str] | None = None) -> str:
     """The glossary (or the named terms) as a Markdown table: 한국어 · English · note."""
-    rows = [terms()[t.lower()] if t.lower() in terms() else {"korean": korean(t)} for t in english_terms] \
-        if english_terms else list(terms().values())
+    rows = [row(t) for t in english_terms] if english_terms else list(terms().values())
     lines = ["| 한국어 | English | 비고 · note |", "|---|---|---|"]
+
     def cell(text: str) -> str:  # a '|' inside a note (weighted L1's |Î − I|) would split the row
         return text.replace("|", "\\|")
 
