@@ -17,7 +17,8 @@ neighbourhood, where the window spreads a pure frequency):
     crosshatch = 255 · sqrt( Σ_{k ∈ peak neighbourhoods} P̄(k) / tile² )
 
 so a pure sinusoid of amplitude A levels on flat regions reads ≈ A/√2 · (window loss), noise spread over
-all frequencies reads little. ``peak_share`` (the peaks' share of all texture power) says how periodic it is.
+all frequencies reads little. ``peak_share`` (the peaks' share of all texture power) says how periodic it is,
+``period`` the wavelength in pixels of the strongest frequency.
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ class Crosshatch:
     amplitude: float     # 8-bit grey levels carried by the strongest frequencies on flat tiles
     peak_share: float    # their share of all fine-texture power there (1 = a pure periodic pattern)
     flat_tiles: int      # how many tiles of the photo were flat
+    period: float = 0.0  # wavelength in pixels of the strongest frequency (4.0: a net's 1/4-resolution grid)
 
 
 def crosshatch(output: torch.Tensor, photo: torch.Tensor, *, tile: int = 32, flat: float = 0.012,
@@ -134,4 +136,8 @@ def crosshatch(output: torch.Tensor, photo: torch.Tensor, *, tile: int = 32, fla
     mean[0, 0] = 0.0
     strongest = _peak_power(mean, peaks)
     amplitude = 255.0 * (strongest / tile ** 2).sqrt()
-    return Crosshatch(round(float(amplitude), 3), round(float(strongest / mean.sum().clamp_min(1e-12)), 4), len(spectra))
+    ky, kx = divmod(int(mean.argmax()), tile)
+    ky, kx = (ky + tile // 2) % tile - tile // 2, (kx + tile // 2) % tile - tile // 2  # signed frequencies
+    period = tile / (ky ** 2 + kx ** 2) ** 0.5 if (ky, kx) != (0, 0) else 0.0  # 0: no texture at all
+    return Crosshatch(round(float(amplitude), 3), round(float(strongest / mean.sum().clamp_min(1e-12)), 4), len(spectra),
+                      round(period, 2))

@@ -161,8 +161,9 @@ def _train_run(args, method, config, out: Path, parent: Path | None, device, sca
     if parent is not None:
         # The parent may be overwritten later (a committed model refined in place): keep what made it.
         _, parent_config, parent_recipe = read_model(parent)
-        recipe["init_from"] = {"file": str(parent), "sha256": sha256_of(parent), "config": parent_config,
-                               "recipe": parent_recipe}
+        # named as given (a registered name) and by file name: no machine path in a committed recipe
+        recipe["init_from"] = {"name": Path(args.init_from).name, "file": parent.name, "sha256": sha256_of(parent),
+                               "config": parent_config, "recipe": parent_recipe}
     if args.note:
         recipe["note"] = args.note
     method.save(out, trained, recipe)

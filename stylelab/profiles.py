@@ -61,6 +61,8 @@ class FeedForwardProfile:
     contents: tuple[str, ...]
     pretrained: str  # the committed Johnson net
     texture_pretrained: str  # the committed Ulyanov texture net
+    before_pretrained: str  # the Johnson net before issue #23's fine-tune (128-px crops), for before / after
+    artefact_size: int  # short side of the before / after comparison (the size users run the nets at)
     demo_steps: int  # training steps of the demonstration Johnson net (the live loop)
     demo_image_size: int  # its training crops
     study_steps: int  # training steps per curve of the IN-vs-BN study
@@ -81,6 +83,8 @@ class CINProfile:
     image_size: int
     style_size: int
     pretrained: str  # the committed 4-style CIN net
+    before_pretrained: str  # the CIN net before issue #23's fine-tune (128-px crops), for before / after
+    artefact_size: int  # short side of the before / after comparison (the size users run the nets at)
     contents: tuple[str, ...]
     new_style_steps: int  # training steps that learn a fifth style's γ, β
     new_style_image_size: int  # their training crops
@@ -199,7 +203,8 @@ PROFILES: dict[str, dict[str, object]] = {
         # Gatys runs on two of the pairs for the ratio comparison (30 L-BFGS iterations at 256 px); ~3 min.
         "feedforward": FeedForwardProfile(
             image_size=256, style_size=256, style="style/la_muse", contents=("cornell", "golden_gate", "brad_pitt", "sailboat"),
-            pretrained="johnson-instance-la_muse", texture_pretrained="ulyanov-instance-la_muse", demo_steps=40,
+            pretrained="johnson-instance-la_muse", texture_pretrained="ulyanov-instance-la_muse",
+            before_pretrained="johnson-instance-la_muse-128crops", artefact_size=512, demo_steps=40,
             demo_image_size=64, study_steps=60, study_image_size=64, study_style="style/woman_with_hat_matisse",
             gatys_contents=2, gatys_iterations=30,
             bench_sizes=(256, 512), bench_repeats=3, gatys_bench_iterations=2, threads=None,
@@ -208,7 +213,8 @@ PROFILES: dict[str, dict[str, object]] = {
         # learned from its γ, β alone for 240 steps at 64 px (to show the mechanism, not to converge;
         # the notebook's 100 s target).
         "cin": CINProfile(
-            image_size=256, style_size=256, pretrained="cin-instance-4styles", contents=("golden_gate", "brad_pitt", "sailboat"),
+            image_size=256, style_size=256, pretrained="cin-instance-4styles",
+            before_pretrained="cin-instance-4styles-128crops", artefact_size=512, contents=("golden_gate", "brad_pitt", "sailboat"),
             new_style_steps=240, new_style_image_size=64, new_style="style/picasso_self_portrait", strip_n=5,
             blend_n=3, bench_sizes=(256, 512), bench_repeats=3,
         ),
@@ -266,13 +272,15 @@ PROFILES: dict[str, dict[str, object]] = {
         "feedforward": FeedForwardProfile(
             image_size=512, style_size=512, style="style/la_muse", contents=_SIX_PHOTOS,
             pretrained="johnson-instance-la_muse", texture_pretrained="ulyanov-instance-la_muse",
+            before_pretrained="johnson-instance-la_muse-128crops", artefact_size=512,
             demo_steps=2000, demo_image_size=256, study_steps=2000,
             study_image_size=256, study_style="style/woman_with_hat_matisse", gatys_contents=6, gatys_iterations=500,
             bench_sizes=(256, 512), bench_repeats=20, gatys_bench_iterations=500, threads=None,
         ),
         # The papers' sizes: the CIN net at 512 px; a new style trained for 4,000 steps at 256 px.
         "cin": CINProfile(
-            image_size=512, style_size=512, pretrained="cin-instance-4styles", contents=_SIX_PHOTOS,
+            image_size=512, style_size=512, pretrained="cin-instance-4styles",
+            before_pretrained="cin-instance-4styles-128crops", artefact_size=512, contents=_SIX_PHOTOS,
             new_style_steps=4000, new_style_image_size=256, new_style="style/picasso_self_portrait", strip_n=7,
             blend_n=5, bench_sizes=(256, 512), bench_repeats=20,
         ),
@@ -325,11 +333,11 @@ SMOKE: dict[str, dict[str, object]] = {
     },
     "feedforward": {
         "image_size": 32, "style_size": 32, "demo_steps": 2, "demo_image_size": 32, "study_steps": 2,
-        "study_image_size": 32, "gatys_contents": 2, "gatys_iterations": 2, "bench_sizes": (32, 64),
+        "study_image_size": 32, "artefact_size": 64, "gatys_contents": 2, "gatys_iterations": 2, "bench_sizes": (32, 64),
         "bench_repeats": 1, "gatys_bench_iterations": 1,
     },
     "cin": {
-        "image_size": 32, "style_size": 32, "new_style_steps": 2, "new_style_image_size": 32, "strip_n": 3,
+        "image_size": 32, "style_size": 32, "artefact_size": 64, "new_style_steps": 2, "new_style_image_size": 32, "strip_n": 3,
         "blend_n": 2, "bench_sizes": (32, 64), "bench_repeats": 1,
     },
     "adain": {

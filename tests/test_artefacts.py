@@ -1,4 +1,5 @@
-"""The artefact measures of issue #23 on images whose answer is known by construction."""
+"""The artefact measures of issue #23 on images whose answer is known by construction, and the shipped nets
+judged by them on the AdaIN photos."""
 
 import math
 
@@ -6,6 +7,7 @@ import pytest
 import torch
 
 from stylelab import artefacts
+from stylelab.studies import artefacts as study
 from stylelab.errors import StylelabError
 
 
@@ -64,6 +66,13 @@ def test_crosshatch_grows_with_the_pattern_and_is_zero_without_one():
     assert strong.amplitude == pytest.approx(3 * weak.amplitude, rel=0.02)   # linear in the amplitude
     assert 0.3 * 12 < strong.amplitude < 12                 # RMS of a sine (A/√2) less the blur's leak
     assert strong.peak_share > 0.9                          # one diagonal frequency holds the power
+    assert strong.period == pytest.approx(4 / math.sqrt(2), abs=0.01)   # sin(2π(x + y)/4): |k| = √2/4
+
+
+def test_the_period_is_the_wavelength_of_the_strongest_frequency():
+    ys, xs = torch.meshgrid(torch.arange(128.0), torch.arange(128.0), indexing="ij")
+    rows = (0.5 + 10 / 255 * torch.sin(2 * math.pi * ys / 4)).expand(1, 3, 128, 128)   # horizontal lines, 4 px apart
+    assert artefacts.crosshatch(rows, grey(h=128, w=128)).period == 4.0
 
 
 def test_noise_of_the_same_power_reads_much_lower_than_a_periodic_pattern():
@@ -86,3 +95,44 @@ def test_bad_input_is_one_line_error():
         artefacts.dark_blobs(torch.zeros(2, 3, 8, 8), grey())
     with pytest.raises(StylelabError, match="RGB"):
         artefacts.crosshatch(torch.zeros(1, 1, 8, 8), grey())
+
+
+def test_the_flattest_window_is_where_the_photo_has_no_texture():
+    photo = sinusoid_hatch(40, period=3.0, h=128, w=192)
+    photo[:, :, 64:128, 0:64] = 0.5                       # one flat corner, bottom left
+    top, left = study.flattest_window(photo, 32)
+    assert 64 <= top <= 96 and 0 <= left <= 32
+
+
+# ---- the shipped nets (issue #23), on the AdaIN photos at the size users run them at ---------------------------
+
+def test_the_shipped_cin_net_draws_no_dark_blob_at_512_px_on_the_11_photos(mirror):
+    rows = study.survey("cin-instance-4styles", sizes=(512,))
+    assert len(rows) == 11 * 4
+    assert [(r["photo"], r["style"], r["blobs"]) for r in rows if r["blobs"]] == []
+
+
+def test_the_shipped_johnson_net_lays_less_crosshatch_than_the_128_px_net_on_every_photo(mirror):
+    before, after = (study.survey(net, sizes=(512,)) for net in ("johnson-instance-la_muse-128crops",
+                                                                  "johnson-instance-la_muse"))
+    assert [r["photo"] for r in before] == [r["photo"] for r in after] == list(study.PHOTOS)
+    assert [r["photo"] for r, s in zip(before, after) if s["crosshatch"] >= r["crosshatch"]] == []
+
+
+def test_a_fine_tuned_net_names_both_training_stages():
+    from stylelab.studies import feedforward as ff_study
+
+    stages = ff_study.training_stages(ff_study.pretrained("cin-instance-4styles"))
+    assert [s["stage"] for s in stages] == ["training", "fine-tune"]
+    assert stages[1]["from"] == "cin-instance-4styles-128crops"
+    assert (stages[0]["crop (px)"], stages[1]["crop (px)"]) == (128, 256)
+    assert (stages[0]["photos' short side ≤ (px)"], stages[1]["photos' short side ≤ (px)"]) == (512, 1024)
+
+
+def test_the_summary_counts_blobs_and_spans_the_style_ratios():
+    rows = [{"size": 512, "blobs": b, "crosshatch": h, "style ratio": r}
+            for b, h, r in ((0, 1.0, 0.4), (2, 3.0, 0.6), (1, 2.0, ""))]
+    (summary,) = study.summarise(rows)
+    assert (summary["blobs"], summary["outputs with a blob"], summary["crosshatch max"]) == (3, 2, 3.0)
+    assert summary["crosshatch median"] == 2.0
+    assert (summary["style ratio"], summary["style ratio mean"]) == ("0.40–0.60", 0.5)

@@ -92,6 +92,7 @@ def test_train_adain_init_from_starts_at_the_parent_and_keeps_its_recipe(tmp_pat
     assert cli.main(common + ["--steps", "1", "--seed", "5", "--init-from", str(parent_path), "--out", str(child_path)]) == 0
     parent, child = adain.load_decoder(parent_path), adain.load_decoder(child_path)
     assert child.recipe["init_from"]["sha256"] == sha256_of(parent_path)
+    assert (child.recipe["init_from"]["name"], child.recipe["init_from"]["file"]) == ("parent.pt", "parent.pt")
     assert child.recipe["init_from"]["recipe"]["command"] == parent.recipe["command"]
     assert child.recipe["init_from"]["config"]["steps"] == 3
     # The child's first loss is the parent decoder's loss on the child's first batch: it started from the parent.

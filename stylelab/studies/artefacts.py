@@ -1,28 +1,32 @@
-"""Issue #23's survey: the shipped nets' dark blobs and crosshatch on the 11 AdaIN content photos.
+"""Issue #23's survey: the shipped nets' dark blobs, crosshatch and style ratio on the 11 AdaIN content photos.
 
-    rows = survey("cin-instance-4styles", sizes=(256, 512, 0))   # 0: the photo's own size (≤ 1024)
-    sheet = contact_sheet(...)                                      # a figure of the outputs, blobs ringed
+    rows = survey("cin-instance-4styles", sizes=(256, 512, 0), encoder=enc)   # 0: the photo's own size (≤ 1024)
+    rows, outputs = before_after(old, new, contents, names, styles, encoder)   # notebooks 02 and 03, at 512 px
 
-``python -m stylelab.studies.artefacts --weights cin-instance-4styles --out build/artefacts`` writes the
-table (``artefacts.csv``) and one contact sheet per size.
+``python -m stylelab.studies.artefacts --weights cin-instance-4styles-128crops cin-instance-4styles --out
+figures/artefacts`` writes, per net, its stamped table (``<net>.md``/``.csv``) and one contact sheet per size
+(``<net>_contact_<size>.png``, every blob ringed), and ``summary.md``: the nets side by side per size.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 from typing import Sequence
 
 import torch
 
-from .. import artefacts, assets, images
+from .. import artefacts, assets, images, provenance
+from ..device import describe
 from ..errors import command
 from ..methods import feedforward
+from ..perceptual import style_ratio
 
 PHOTOS = ("avril", "blonde_girl", "brad_pitt", "chicago", "cornell", "flowers", "golden_gate", "lenna",
           "modern", "newyork", "sailboat")
 NATIVE_LIMIT = 1024
+RATIO_SIZES = (256, 512)   # the style ratio's encoder pass is the slow part at 1024 px: measured up to 512
+STYLE_SIZE = 256           # styles at the scale the nets were trained with (perceptual.style_ratio's advice)
 
 
 def photo(name: str, size: int) -> torch.Tensor:
@@ -33,27 +37,102 @@ def photo(name: str, size: int) -> torch.Tensor:
     return images.load_image(path, max_side=NATIVE_LIMIT)
 
 
+def measures(output: torch.Tensor, content: torch.Tensor, encoder=None, style: torch.Tensor | None = None) -> dict:
+    """Blobs (the list), crosshatch amplitude, peak share and period, and the style ratio when an encoder is given."""
+    hatch = artefacts.crosshatch(output, content)
+    out = {"blobs": artefacts.dark_blobs(output, content), "crosshatch": hatch.amplitude,
+           "peak_share": hatch.peak_share, "period": hatch.period}
+    if encoder is not None and style is not None:
+        out["style ratio"] = round(style_ratio(encoder, output, content, style).item(), 3)
+    return out
+
+
 def survey(weights: str, *, photos: Sequence[str] = PHOTOS, sizes: Sequence[int] = (256, 512, 0),
-           keep_outputs: bool = False, device="cpu"):
-    """One row per photo × style × size: blob count and crosshatch amplitude (and the outputs if asked)."""
+           keep_outputs: bool = False, device="cpu", encoder=None, ratio_sizes: Sequence[int] = RATIO_SIZES):
+    """One row per photo × style × size: blob count, crosshatch amplitude and, with ``encoder``, at
+    ``ratio_sizes`` the style ratio d(output, s) / d(content, s) (and the outputs if asked)."""
     trained = feedforward.load_net(_path(weights), device=device)
     net = trained.net.eval()
     styles = list(trained.config.styles)
+    style_images = feedforward.load_style_images(styles, STYLE_SIZE, device) if encoder is not None else []
     rows, outputs = [], {}
     for size in sizes:
         for name in photos:
             content = photo(name, size).to(device)
             for index, style in enumerate(styles):
-                with torch.no_grad():
-                    out = feedforward.stylize(net, content, index).clamp(0, 1).cpu()
-                blobs = artefacts.dark_blobs(out, content.cpu())
-                hatch = artefacts.crosshatch(out, content.cpu())
+                out = feedforward.stylize(net, content, index).clamp(0, 1)
+                scored = size in ratio_sizes and encoder is not None
+                m = measures(out, content, encoder if scored else None, style_images[index] if scored else None)
                 rows.append({"size": size or "native", "photo": name, "style": style.split("/")[-1],
-                             "pixels": f"{out.shape[-1]}x{out.shape[-2]}", "blobs": len(blobs),
-                             "crosshatch": hatch.amplitude, "peak_share": hatch.peak_share})
+                             "pixels": f"{out.shape[-1]}x{out.shape[-2]}", "blobs": len(m["blobs"]),
+                             "crosshatch": m["crosshatch"], "peak_share": m["peak_share"], "period": m["period"],
+                             "style ratio": m.get("style ratio", "")})
                 if keep_outputs:
-                    outputs[(size, name, style)] = (out, blobs)
+                    outputs[(size, name, style)] = (out.cpu(), m["blobs"])
     return (rows, outputs) if keep_outputs else rows
+
+
+def before_after(before: torch.nn.Module, after: torch.nn.Module, contents: Sequence[torch.Tensor],
+                 content_names: Sequence[str], styles: Sequence[torch.Tensor], style_names: Sequence[str],
+                 encoder) -> tuple[list[dict], dict]:
+    """Two nets of the same styles on the same photos: per photo × style, each net's blobs, crosshatch (and its
+    period in pixels) and style ratio side by side;
+    ``outputs[(photo, style)] = (before output, before blobs, after output, after blobs)``."""
+    rows, outputs = [], {}
+    for content, cname in zip(contents, content_names):
+        for index, (style, sname) in enumerate(zip(styles, style_names)):
+            pair = [feedforward.stylize(net, content, index).clamp(0, 1) for net in (before, after)]
+            m = [measures(out, content, encoder, style) for out in pair]
+            short = sname.split("/")[-1]
+            rows.append({"photo": cname, "style": short,
+                         "blobs before": len(m[0]["blobs"]), "blobs after": len(m[1]["blobs"]),
+                         "crosshatch before": m[0]["crosshatch"], "crosshatch after": m[1]["crosshatch"],
+                         "period before": m[0]["period"], "period after": m[1]["period"],
+                         "ratio before": m[0]["style ratio"], "ratio after": m[1]["style ratio"]})
+            outputs[(cname, short)] = (pair[0].cpu(), m[0]["blobs"], pair[1].cpu(), m[1]["blobs"])
+    return rows, outputs
+
+
+def flattest_window(content: torch.Tensor, side: int) -> tuple[int, int]:
+    """(top, left) of the ``side`` × ``side`` window where the photo has the least fine texture (its sky,
+    skin or water): where a crosshatch shows, zoomed in by :func:`before_after_figure`."""
+    grey = content[0].mean(0)
+    texture = (grey - torch.nn.functional.avg_pool2d(grey[None, None], 5, 1, 2, count_include_pad=False)[0, 0]).abs()
+    energy = torch.nn.functional.avg_pool2d(texture[None, None], side, stride=max(1, side // 4))[0, 0]
+    y, x = divmod(int(energy.argmin()), energy.shape[1])
+    return y * max(1, side // 4), x * max(1, side // 4)
+
+
+def before_after_figure(contents: Sequence[torch.Tensor], content_names: Sequence[str], outputs: dict,
+                        rows: Sequence[dict], *, labels: tuple[str, str] = ("before", "after"), zoom: int = 0):
+    """One row per photo × style: before and after, each blob ringed in red, the measures in the titles;
+    ``zoom`` > 0 adds both outputs' flattest ``zoom``-px window of the photo, enlarged (the crosshatch)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle
+
+    columns = 4 if zoom else 2
+    fig, axes = plt.subplots(len(rows), columns, figsize=(2.6 * columns, 2.3 * len(rows)), squeeze=False)
+    content_of = dict(zip(content_names, contents))
+    for ax_row, row in zip(axes, rows):
+        out_b, blobs_b, out_a, blobs_a = outputs[(row["photo"], row["style"])]
+        panels = [(out_b, blobs_b, labels[0], "before"), (out_a, blobs_a, labels[1], "after")]
+        for ax, (out, blobs, label, key) in zip(ax_row, panels):
+            ax.imshow(out[0].permute(1, 2, 0).clamp(0, 1).numpy())
+            for blob in blobs:
+                ax.add_patch(Circle((blob.x, blob.y), max(6.0, blob.area ** 0.5), fill=False, color="red", lw=1.2))
+            ax.set_title(f"{row['photo']} · {row['style']} · {label}\nblobs {row['blobs ' + key]} · hatch "
+                         f"{row['crosshatch ' + key]:.1f} · ratio {row['ratio ' + key]:.2f}", fontsize=7)
+        if zoom:
+            top, left = flattest_window(content_of[row["photo"]], zoom)
+            for ax, (out, _, label, _) in zip(ax_row[2:], panels):
+                ax.imshow(out[0, :, top:top + zoom, left:left + zoom].permute(1, 2, 0).numpy(),
+                          interpolation="nearest")
+                ax.set_title(f"{label}: flattest {zoom} px, enlarged", fontsize=7)
+        for ax in ax_row:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.tight_layout(pad=0.4)
+    return fig
 
 
 def blob_table(outputs, contents, content_names: Sequence[str], style_names: Sequence[str]) -> list[dict]:
@@ -73,12 +152,12 @@ def _path(weights: str) -> Path:
 
 
 def contact_sheet(outputs: dict, size: int, styles: Sequence[str], photos: Sequence[str] = PHOTOS,
-                  thumb: int = 160):
+                  thumb: int = 320):
     """Outputs at one size as a photos × styles grid (thumbnails), each blob ringed in red."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Circle
 
-    fig, axes = plt.subplots(len(photos), len(styles), figsize=(1.6 * len(styles), 1.25 * len(photos)),
+    fig, axes = plt.subplots(len(photos), len(styles), figsize=(2.4 * len(styles), 1.9 * len(photos)),
                              squeeze=False)
     for row, name in enumerate(photos):
         for col, style in enumerate(styles):
@@ -101,36 +180,49 @@ def contact_sheet(outputs: dict, size: int, styles: Sequence[str], photos: Seque
 
 
 def summarise(rows: list[dict]) -> list[dict]:
-    """Per size: photos × styles, total blobs, outputs with any blob, median and max crosshatch."""
+    """Per size: photos × styles, total blobs, outputs with any blob, median and max crosshatch, style ratio range."""
     out = []
     for size in dict.fromkeys(r["size"] for r in rows):
         sel = [r for r in rows if r["size"] == size]
         hatch = sorted(r["crosshatch"] for r in sel)
+        ratios = [r["style ratio"] for r in sel if r.get("style ratio", "") != ""]
         out.append({"size": size, "outputs": len(sel), "blobs": sum(r["blobs"] for r in sel),
                     "outputs with a blob": sum(r["blobs"] > 0 for r in sel),
-                    "crosshatch median": hatch[len(hatch) // 2], "crosshatch max": hatch[-1]})
+                    "crosshatch median": hatch[len(hatch) // 2], "crosshatch max": hatch[-1],
+                    "style ratio": f"{min(ratios):.2f}–{max(ratios):.2f}" if ratios else "—",
+                    "style ratio mean": round(sum(ratios) / len(ratios), 3) if ratios else "—"})
     return out
 
 
 @command
 def main(argv=None) -> int:
+    from ..encoders import build_encoder
+
     parser = argparse.ArgumentParser(prog="python -m stylelab.studies.artefacts", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--weights", required=True, help="a registered feed-forward net or a model file")
+    parser.add_argument("--weights", required=True, nargs="+", help="registered feed-forward nets or model files")
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 0], help="short sides; 0 = native (≤ 1024)")
-    parser.add_argument("--out", type=Path, required=True, help="folder for artefacts.csv and the contact sheets")
+    parser.add_argument("--encoder", default="auto", help="the style ratio's encoder (auto, vgg19, vgg16_bn_craft)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the tables and the contact sheets")
     args = parser.parse_args(argv)
-    rows, outputs = survey(args.weights, sizes=args.sizes, keep_outputs=True)
+    device = torch.device("cpu")
+    encoder = build_encoder(args.encoder, device=device)
+    stamp = provenance.Stamp(encoder=encoder.name, device=describe(device), profile="survey")
     args.out.mkdir(parents=True, exist_ok=True)
-    with open(args.out / "artefacts.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    styles = list(dict.fromkeys(style for (_, _, style) in outputs))
-    for size in args.sizes:
-        fig = contact_sheet(outputs, size, styles)
-        fig.savefig(args.out / f"contact_{size or 'native'}.png", dpi=110)
-    for row in summarise(rows):
-        print(row)
+    summary = []
+    for weights in args.weights:
+        name = Path(weights).stem if Path(weights).is_file() else weights
+        rows, outputs = survey(weights, sizes=args.sizes, keep_outputs=True, encoder=encoder)
+        provenance.save_table(rows, name, stamp, args.out, f"{name}: 11 AdaIN photos × its styles")
+        styles = list(dict.fromkeys(style for (_, _, style) in outputs))
+        for size in args.sizes:
+            fig = contact_sheet(outputs, size, styles)
+            provenance.save_figure(fig, f"{name}_contact_{size or 'native'}", stamp, args.out)
+            import matplotlib.pyplot as plt
+            plt.close(fig)
+        for row in summarise(rows):
+            summary.append({"net": name, **row})
+            print(summary[-1])
+    provenance.save_table(summary, "summary", stamp, args.out, "dark blobs, crosshatch and style ratio per net and size")
     return 0
 
 

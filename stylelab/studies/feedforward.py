@@ -63,11 +63,29 @@ def recipe_rows(nets: dict[str, TrainedNet]) -> list[dict]:
     for name, trained in nets.items():
         c, r = trained.config, trained.recipe
         rows.append({"net": name, "architecture": c.architecture, "parameters": f"{count(trained.net):,}",
+                     "starts from": r["init_from"]["name"] if "init_from" in r else "—",
                      "steps": r.get("steps", c.steps), "crop (px)": c.image_size, "batch": c.batch_size,
                      "style weight": c.style_weight, "normalize": c.normalize,
                      "training (min)": round(r.get("wall_time_s", float("nan")) / 60, 1),
                      "device": f"{r.get('device', '?')}, {r.get('threads', '?')} thread(s)"})
     return rows
+
+
+def training_stages(trained: TrainedNet) -> list[dict]:
+    """The stages that made a committed net, oldest first: a fine-tuned net's recipe keeps its parent's config
+    and recipe (``init_from``), so the whole lineage is read from the one model file."""
+    stages, config, recipe = [], trained.config.to_dict(), trained.recipe
+    while True:
+        parent = recipe.get("init_from")
+        stages.append({"stage": "fine-tune" if parent else "training", "from": parent["name"] if parent else "—",
+                       "steps": recipe.get("steps", config["steps"]), "crop (px)": config["image_size"],
+                       "photos' short side ≤ (px)": config["max_side"],
+                       "crop / short side": "–".join(f"{v:g}" for v in config["crop_range"]),
+                       "lr": config["lr"], "TV weight": config["tv_weight"],
+                       "minutes": round(recipe.get("wall_time_s", float("nan")) / 60, 1)})
+        if not parent:
+            return stages[::-1]
+        config, recipe = parent["config"], parent["recipe"]
 
 
 def count(net: torch.nn.Module) -> int:
