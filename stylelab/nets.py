@@ -3,9 +3,9 @@
 Every block has ``forward(x, style=None)``: the style id (or mixing weights) threads through the
 network to the conditional instance norms, which is why the nets are not ``nn.Sequential``
 (Dumoulin et al.'s CIN needs the style at every normalisation layer). Blocks use reflection
-padding, so borders carry no zero-padding seams, and upsample by a 2× resize (nearest-neighbour or
-bilinear, ``UPSAMPLE_MODES``) followed by a convolution instead of a transposed convolution, which leaves
-checkerboard artefacts (Odena et al., 2016).
+padding, so borders carry no zero-padding seams, and upsample by nearest-neighbour interpolation
+followed by a convolution instead of a transposed convolution, which leaves checkerboard artefacts
+(Odena et al., 2016).
 
 ``norm`` chooses the normalisation of every block:
 
@@ -25,10 +25,6 @@ from .errors import StylelabError
 from .norms import ConditionalInstanceNorm, InstanceNorm
 
 NORMS = ("batch", "instance", "conditional_instance", "none")
-#: How the transform net doubles its size before each upsampling convolution. "nearest" copies every pixel
-#: into a 2 × 2 block, so two of them leave the 1/4-resolution grid in the output: a pattern of period 4 px that
-#: the committed Johnson net laid over flat regions (issue #23). "bilinear" interpolates and leaves no grid.
-UPSAMPLE_MODES = ("nearest", "bilinear")
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
@@ -68,12 +64,9 @@ class ConvBlock(nn.Module):
     """Reflection pad → conv (stride s) → norm → ReLU (``relu=False``: no norm, no ReLU: an output layer)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, *,
-                 norm: str = "instance", num_styles: int = 1, relu: bool = True, upsample: int = 1,
-                 upsample_mode: str = "nearest"):
+                 norm: str = "instance", num_styles: int = 1, relu: bool = True, upsample: int = 1):
         super().__init__()
-        if upsample_mode not in UPSAMPLE_MODES:
-            raise StylelabError(f"upsample_mode must be one of {', '.join(UPSAMPLE_MODES)}, not {upsample_mode!r}")
-        self.upsample, self.upsample_mode = upsample, upsample_mode
+        self.upsample = upsample
         self.pad = nn.ReflectionPad2d(kernel_size // 2)
         self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride)
         self.norm = Norm(norm if relu else "none", out_channels, num_styles)
@@ -81,8 +74,7 @@ class ConvBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, style=None) -> torch.Tensor:
         if self.upsample > 1:
-            x = F.interpolate(x, scale_factor=self.upsample, mode=self.upsample_mode,
-                              **({} if self.upsample_mode == "nearest" else {"align_corners": False}))
+            x = F.interpolate(x, scale_factor=self.upsample, mode="nearest")
         x = self.norm(self.conv(self.pad(x)), style)
         return F.relu(x) if self.relu else x
 
@@ -119,23 +111,20 @@ class TransformNet(nn.Module):
     """Johnson et al.'s image transformation network (supplementary, Table 1), 1.68 M parameters:
 
     c9s1-32, d64, d128, R128 ×5, u64, u32, c9s1-3; the output goes through a sigmoid into [0, 1].
-    ("3 down-convs": the 9×9 stride-1 input conv and the two stride-2 convs; "2 up-convs", each a 2×
-    ``upsample`` ("nearest" or "bilinear", see ``UPSAMPLE_MODES``) and a convolution.)
+    ("3 down-convs": the 9×9 stride-1 input conv and the two stride-2 convs; "2 up-convs".)
     """
 
-    def __init__(self, norm: str = "instance", num_styles: int = 1, width: int = 32, residual_blocks: int = 5,
-                 upsample: str = "nearest"):
+    def __init__(self, norm: str = "instance", num_styles: int = 1, width: int = 32, residual_blocks: int = 5):
         super().__init__()
         kw = dict(norm=norm, num_styles=num_styles)
-        up = dict(upsample=2, upsample_mode=upsample)
         self.norm_kind, self.num_styles = norm, num_styles
         self.body = StyledSequential([
             ConvBlock(3, width, 9, **kw),
             ConvBlock(width, 2 * width, 3, 2, **kw),
             ConvBlock(2 * width, 4 * width, 3, 2, **kw),
             *[ResidualBlock(4 * width, **kw) for _ in range(residual_blocks)],
-            ConvBlock(4 * width, 2 * width, 3, **up, **kw),
-            ConvBlock(2 * width, width, 3, **up, **kw),
+            ConvBlock(4 * width, 2 * width, 3, upsample=2, **kw),
+            ConvBlock(2 * width, width, 3, upsample=2, **kw),
             ConvBlock(width, 3, 9, relu=False),
         ])
 

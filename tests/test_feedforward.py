@@ -114,33 +114,11 @@ def test_config_errors(style):
         FeedForwardConfig(tv_weight=-0.1).validate()
     with pytest.raises(StylelabError, match=r"max_side \(100\) must be at least image_size \(256\)"):
         FeedForwardConfig(max_side=100).validate()
-    with pytest.raises(StylelabError, match="upsample must be one of nearest, bilinear, not 'cubic'"):
-        FeedForwardConfig(upsample="cubic").validate()
-    with pytest.raises(StylelabError, match="the Johnson net's; the ulyanov net has its own"):
-        FeedForwardConfig(architecture="ulyanov", image_size=64, upsample="bilinear").validate()
 
 
-@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
-def test_an_up_convolution_resizes_as_torch_does_before_its_convolution(mode):
-    from stylelab.nets import ConvBlock
-
-    block = ConvBlock(3, 3, 1, relu=False, upsample=2, upsample_mode=mode)   # output layer: no norm, no ReLU
-    with torch.no_grad():
-        block.conv.weight.copy_(torch.eye(3)[:, :, None, None])
-        block.conv.bias.zero_()
-    x = torch.rand(1, 3, 5, 7)
-    expected = x.repeat_interleave(2, -1).repeat_interleave(2, -2) if mode == "nearest" else \
-        torch.nn.functional.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
-    assert torch.allclose(block(x), expected, atol=1e-6)
-
-
-def test_a_fine_tune_may_change_the_upsampling_but_not_the_net(encoder, photos, style, tmp_path, one_torch_thread):
+def test_a_fine_tune_from_a_net_of_another_normalisation_is_one_line(encoder, photos, style, tmp_path,
+                                                                      one_torch_thread):
     parent = feedforward.save_net(tmp_path / "parent.pt", _run(_config(style, steps=1), encoder, photos), {})
-    # the parent's weights fit the bilinear net (upsampling has no weights) ...
-    net = _config(style, upsample="bilinear").build_net()
-    net.load_state_dict(feedforward.load_net(parent).net.state_dict())
-    assert [m.upsample_mode for m in net.modules() if getattr(m, "upsample", 1) > 1] == ["bilinear", "bilinear"]
-    # ... but not a net of another normalisation: one line before any training
     with pytest.raises(StylelabError, match="is a johnson/instance net of 1 style"):
         feedforward.FeedForwardMethod.train(_config(style, norm="batch"), encoder, init_from=parent, progress=False)
 

@@ -30,7 +30,7 @@ from ..datasets import RandomCropDataset, batch_rows, stable_seed, training_phot
 from ..encoders import MultiLayerEncoder
 from ..errors import StylelabError
 from ..fastpath import Network
-from ..nets import NORMS, UPSAMPLE_MODES, TextureNet, TransformNet, pad_to_multiple
+from ..nets import NORMS, TextureNet, TransformNet, pad_to_multiple
 from ..perceptual import PerceptualConfig, PerceptualLoss
 from ..registry import resolve
 from ..training import History, check_run_settings, safe_load, train
@@ -66,7 +66,6 @@ class FeedForwardConfig:
     crop_range: tuple[float, float] = (0.5, 1.0)  # crop side as a fraction of the photo's short side
     max_side: int = 512  # photos are downscaled to this short side once, when loaded
     seed: int = 0
-    upsample: str = "nearest"  # the Johnson net's 2× upsampling before its up-convolutions (nets.UPSAMPLE_MODES)
 
     def validate(self) -> None:
         if self.architecture not in ARCHITECTURES:
@@ -75,11 +74,6 @@ class FeedForwardConfig:
             raise StylelabError(f"norm must be one of {', '.join(NORMS[:3])}, not {self.norm!r}")
         if not self.styles:
             raise StylelabError("give at least one style image")
-        if self.upsample not in UPSAMPLE_MODES:
-            raise StylelabError(f"upsample must be one of {', '.join(UPSAMPLE_MODES)}, not {self.upsample!r}")
-        if self.architecture != "johnson" and self.upsample != "nearest":
-            raise StylelabError(f"upsample={self.upsample!r} is the Johnson net's; the {self.architecture} net "
-                                f"has its own upsampling")
         if len(self.styles) > 1 and self.norm != "conditional_instance":
             raise StylelabError(f"{len(self.styles)} styles need norm='conditional_instance' (one γˢ, βˢ per style)")
         # the texture net's coarsest scale (1/16) must keep 2 pixels for its reflection padding
@@ -95,7 +89,7 @@ class FeedForwardConfig:
     def build_net(self) -> nn.Module:
         self.validate()
         if self.architecture == "johnson":
-            return TransformNet(norm=self.norm, num_styles=len(self.styles), upsample=self.upsample)
+            return TransformNet(norm=self.norm, num_styles=len(self.styles))
         return TextureNet(norm=self.norm, num_styles=len(self.styles))
 
     def perceptual(self) -> PerceptualConfig:
@@ -317,7 +311,7 @@ class FeedForwardMethod(Method):
         net = None
         if init_from:
             parent = cls.load_trained(init_from, device=next(encoder.parameters()).device)
-            # the parent's weights in the net *this* config builds (a fine-tune may change how it upsamples)
+            # the parent's weights in the net *this* config builds, so that a parent of another kind is one line
             net = config.build_net()
             try:
                 net.load_state_dict(parent.net.state_dict())
