@@ -61,8 +61,6 @@ class FeedForwardProfile:
     contents: tuple[str, ...]
     pretrained: str  # the committed Johnson net
     texture_pretrained: str  # the committed Ulyanov texture net
-    before_pretrained: str  # the Johnson net before issue #23's fine-tune (128-px crops), for before / after
-    artefact_size: int  # short side of the before / after comparison (the size users run the nets at)
     demo_steps: int  # training steps of the demonstration Johnson net (the live loop)
     demo_image_size: int  # its training crops
     study_steps: int  # training steps per curve of the IN-vs-BN study
@@ -203,8 +201,7 @@ PROFILES: dict[str, dict[str, object]] = {
         # Gatys runs on two of the pairs for the ratio comparison (30 L-BFGS iterations at 256 px); ~3 min.
         "feedforward": FeedForwardProfile(
             image_size=256, style_size=256, style="style/la_muse", contents=("cornell", "golden_gate", "brad_pitt", "sailboat"),
-            pretrained="johnson-instance-la_muse", texture_pretrained="ulyanov-instance-la_muse",
-            before_pretrained="johnson-instance-la_muse-128crops", artefact_size=512, demo_steps=40,
+            pretrained="johnson-instance-la_muse", texture_pretrained="ulyanov-instance-la_muse", demo_steps=40,
             demo_image_size=64, study_steps=60, study_image_size=64, study_style="style/woman_with_hat_matisse",
             gatys_contents=2, gatys_iterations=30,
             bench_sizes=(256, 512), bench_repeats=3, gatys_bench_iterations=2, threads=None,
@@ -272,7 +269,6 @@ PROFILES: dict[str, dict[str, object]] = {
         "feedforward": FeedForwardProfile(
             image_size=512, style_size=512, style="style/la_muse", contents=_SIX_PHOTOS,
             pretrained="johnson-instance-la_muse", texture_pretrained="ulyanov-instance-la_muse",
-            before_pretrained="johnson-instance-la_muse-128crops", artefact_size=512,
             demo_steps=2000, demo_image_size=256, study_steps=2000,
             study_image_size=256, study_style="style/woman_with_hat_matisse", gatys_contents=6, gatys_iterations=500,
             bench_sizes=(256, 512), bench_repeats=20, gatys_bench_iterations=500, threads=None,
@@ -333,7 +329,7 @@ SMOKE: dict[str, dict[str, object]] = {
     },
     "feedforward": {
         "image_size": 32, "style_size": 32, "demo_steps": 2, "demo_image_size": 32, "study_steps": 2,
-        "study_image_size": 32, "artefact_size": 64, "gatys_contents": 2, "gatys_iterations": 2, "bench_sizes": (32, 64),
+        "study_image_size": 32, "gatys_contents": 2, "gatys_iterations": 2, "bench_sizes": (32, 64),
         "bench_repeats": 1, "gatys_bench_iterations": 1,
     },
     "cin": {

@@ -4,8 +4,9 @@
     rows, outputs = before_after(old, new, contents, names, styles, encoder)   # notebooks 02 and 03, at 512 px
 
 ``python -m stylelab.studies.artefacts --weights cin-instance-4styles-128crops cin-instance-4styles --out
-figures/artefacts`` writes, per net, its stamped table (``<net>.md``/``.csv``) and one contact sheet per size
-(``<net>_contact_<size>.png``, every blob ringed), and ``summary.md``: the nets side by side per size.
+figures/artefacts --summary summary_cin`` writes, per net, its stamped table (``<net>.md``/``.csv``) and one
+contact sheet per size (``<net>_contact_<size>.png``, every blob ringed), and ``summary_cin.md``: the nets side
+by side per size.
 """
 
 from __future__ import annotations
@@ -203,6 +204,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 0], help="short sides; 0 = native (≤ 1024)")
     parser.add_argument("--encoder", default="auto", help="the style ratio's encoder (auto, vgg19, vgg16_bn_craft)")
     parser.add_argument("--out", type=Path, required=True, help="folder for the tables and the contact sheets")
+    parser.add_argument("--summary", default="summary", help="name of the side-by-side table (default: summary)")
     args = parser.parse_args(argv)
     device = torch.device("cpu")
     encoder = build_encoder(args.encoder, device=device)
@@ -222,7 +224,7 @@ def main(argv=None) -> int:
         for row in summarise(rows):
             summary.append({"net": name, **row})
             print(summary[-1])
-    provenance.save_table(summary, "summary", stamp, args.out, "dark blobs, crosshatch and style ratio per net and size")
+    provenance.save_table(summary, args.summary, stamp, args.out, "dark blobs, crosshatch and style ratio per net and size")
     return 0
 
 
