@@ -94,26 +94,12 @@ def before_after(before: torch.nn.Module, after: torch.nn.Module, contents: Sequ
     return rows, outputs
 
 
-def flattest_window(content: torch.Tensor, side: int) -> tuple[int, int]:
-    """(top, left) of the ``side`` × ``side`` window where the photo has the least fine texture (its sky,
-    skin or water): where a crosshatch shows, zoomed in by :func:`before_after_figure`."""
-    grey = content[0].mean(0)
-    texture = (grey - torch.nn.functional.avg_pool2d(grey[None, None], 5, 1, 2, count_include_pad=False)[0, 0]).abs()
-    energy = torch.nn.functional.avg_pool2d(texture[None, None], side, stride=max(1, side // 4))[0, 0]
-    y, x = divmod(int(energy.argmin()), energy.shape[1])
-    return y * max(1, side // 4), x * max(1, side // 4)
-
-
-def before_after_figure(contents: Sequence[torch.Tensor], content_names: Sequence[str], outputs: dict,
-                        rows: Sequence[dict], *, labels: tuple[str, str] = ("before", "after"), zoom: int = 0):
-    """One row per photo × style: before and after, each blob ringed in red, the measures in the titles;
-    ``zoom`` > 0 adds both outputs' flattest ``zoom``-px window of the photo, enlarged (the crosshatch)."""
+def before_after_figure(outputs: dict, rows: Sequence[dict], *, labels: tuple[str, str] = ("before", "after")):
+    """One row per photo × style: before and after, each blob ringed in red, the measures in the titles."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Circle
 
-    columns = 4 if zoom else 2
-    fig, axes = plt.subplots(len(rows), columns, figsize=(2.6 * columns, 2.3 * len(rows)), squeeze=False)
-    content_of = dict(zip(content_names, contents))
+    fig, axes = plt.subplots(len(rows), 2, figsize=(5.2, 2.3 * len(rows)), squeeze=False)
     for ax_row, row in zip(axes, rows):
         out_b, blobs_b, out_a, blobs_a = outputs[(row["photo"], row["style"])]
         panels = [(out_b, blobs_b, labels[0], "before"), (out_a, blobs_a, labels[1], "after")]
@@ -123,12 +109,6 @@ def before_after_figure(contents: Sequence[torch.Tensor], content_names: Sequenc
                 ax.add_patch(Circle((blob.x, blob.y), max(6.0, blob.area ** 0.5), fill=False, color="red", lw=1.2))
             ax.set_title(f"{row['photo']} · {row['style']} · {label}\nblobs {row['blobs ' + key]} · hatch "
                          f"{row['crosshatch ' + key]:.1f} · ratio {row['ratio ' + key]:.2f}", fontsize=7)
-        if zoom:
-            top, left = flattest_window(content_of[row["photo"]], zoom)
-            for ax, (out, _, label, _) in zip(ax_row[2:], panels):
-                ax.imshow(out[0, :, top:top + zoom, left:left + zoom].permute(1, 2, 0).numpy(),
-                          interpolation="nearest")
-                ax.set_title(f"{label}: flattest {zoom} px, enlarged", fontsize=7)
         for ax in ax_row:
             ax.set_xticks([])
             ax.set_yticks([])
