@@ -4,11 +4,14 @@ the recipe; ``--workers`` makes the same batches as the training process does. T
 random encoder, one torch thread per process, 3 steps.
 
 About "the same weights": Adam's first steps are lr · g / (|g| + eps), about lr · sign(g), so a weight whose
-true gradient is zero or nearly so (a conv bias before instance norm, whose shift the norm removes; a channel
-a ReLU keeps dead on these tiny crops) moves by ±lr on rounding noise, in one process as in two. The checks
-are therefore: the per-step losses (which see every weight that matters) to 1e-5, each weight tensor to
-1e-4 in norm (AdaIN's decoder: every tensor; Johnson's net: the tensors outside instance norm's null space,
-to 1e-3), and the trained nets' outputs on a fixed input to 1e-4.
+true gradient is zero or nearly so (a conv bias before instance norm, whose shift the norm removes; a few
+single conv weights on these tiny crops) moves by ±lr on rounding noise, and in the Johnson net those
+flips feed the next steps' gradients: after 3 steps its weights drift apart by ~1 % on one machine and
+~0.1 % on another (the summation order of the BLAS decides which signs flip). The checks are therefore: the
+per-step losses (which see every weight that matters) to 1e-5; the Johnson net's first gradient (Adam's
+first moment after 1 step) per tensor outside instance norm's null space to 1e-5, the one place where the
+two worlds must agree to rounding; AdaIN's decoder (no instance norm, so no null space): every weight
+tensor to 1e-4 after 3 steps.
 """
 
 import os
@@ -71,7 +74,8 @@ def _single(args: list[str]) -> None:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Each run once: (method) → {"one": 1 process, "two": 2 processes, "resumed": 2 processes stopped after
-    1 step and run again to 3}: the checkpoint payloads and model files."""
+    1 step and run again to 3, "one-1" / "two-1": 1 step in each world}: the checkpoint payloads and model
+    files."""
     if _mirror() is None:
         pytest.skip("no offline asset mirror (set STYLELAB_ASSET_MIRROR)")
     os.environ.setdefault("STYLELAB_ASSET_MIRROR", _mirror())
@@ -79,9 +83,11 @@ def runs(tmp_path_factory):
     out = {}
     for name, args in (("johnson", JOHNSON), ("adain", ADAIN)):
         args = [*args, "--photos", *PHOTOS]
-        files = {k: root / f"{name}-{k}.pt" for k in ("one", "two", "resumed")}
+        files = {k: root / f"{name}-{k}.pt" for k in ("one", "two", "resumed", "one-1", "two-1")}
         _single([*args, "--steps", "3", "--out", str(files["one"])])
         _torchrun([*args, "--steps", "3", "--out", str(files["two"])])
+        _single([*args, "--steps", "1", "--out", str(files["one-1"])])
+        _torchrun([*args, "--steps", "1", "--out", str(files["two-1"])])
         _torchrun([*args, "--steps", "1", "--out", str(files["resumed"])])  # interrupted after step 1
         _torchrun([*args, "--steps", "3", "--out", str(files["resumed"])])  # the same command, resumed
         out[name] = {k: (safe_load(Path(f"{f}.ckpt")), f) for k, f in files.items()}
@@ -100,21 +106,19 @@ def _in_null_space(name: str) -> bool:
 
 
 def test_two_processes_train_a_johnson_net_as_one_process(runs):
-    from stylelab.methods import feedforward
-
-    (one, one_file), (two, two_file) = runs["johnson"]["one"], runs["johnson"]["two"]
+    (one, _), (two, _) = runs["johnson"]["one"], runs["johnson"]["two"]
     assert two["step"] == one["step"] == 3 and two["world_size"] == 2
     for key in one["history"]:
         if key != "step_s":
             assert two["history"][key] == pytest.approx(one["history"][key], rel=1e-5), key
-    seen = {k: v for k, v in one["state"]["net"].items() if not _in_null_space(k)}
-    assert len(seen) > len(one["state"]["net"]) // 3
-    worst = max(_relative(two["state"]["net"][k], v) for k, v in seen.items())
-    assert worst < 1e-3, worst
-    x = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))
-    with torch.no_grad():
-        a, b = feedforward.load_net(one_file).net(x), feedforward.load_net(two_file).net(x)
-    torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-4)
+    # the first step's gradient, read from Adam's first moment (0.1 · g after one step)
+    (one, _), (two, _) = runs["johnson"]["one-1"], runs["johnson"]["two-1"]
+    names = list(one["state"]["net"])
+    moments = [(name, one["state"]["optimizer"]["state"][i]["exp_avg"], two["state"]["optimizer"]["state"][i]["exp_avg"])
+               for i, name in enumerate(names) if not _in_null_space(name)]
+    assert len(moments) > len(names) // 3 and all(m1.norm() > 0 for _, m1, _ in moments)
+    worst = max((_relative(m2, m1), name) for name, m1, m2 in moments)
+    assert worst[0] < 1e-5, worst
 
 
 def test_two_processes_train_the_adain_decoder_as_one_process(runs):
