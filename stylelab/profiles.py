@@ -124,6 +124,7 @@ class SpeedProfile:
     gatys_iterations: int  # L-BFGS iterations run (fewer than 500: extrapolated and marked)
     inverse_iterations: int | None  # style-swap inverse iterations run; None: all of them
     fast_paths: bool
+    fast_path_sizes: tuple[int, ...] | None  # the sizes timed along the fast paths; None: every size
     compile: bool  # torch.compile among the fast paths
     more_threads: bool  # on a CPU, also time all cores as threads
     adain_decoder: str | None
@@ -188,41 +189,43 @@ PROFILES: dict[str, dict[str, object]] = {
         "normalization": NormalizationProfile(image_size=128),
         # Notebook 01 in about 3 min: reconstructions and textures at 96 px (textures: 200 iterations so that
         # the deep layer sets converge; content: 60); the trade-off grid starts from noise (the paper's
-        # Figure 3), so it needs 60 iterations at 80 px; the benchmark times 2 of Gatys' 500 iterations, as
-        # notebooks 02 and 06 do.
+        # Figure 3), so it needs 60 iterations at 80 px; the benchmark times 2 of Gatys' 500 iterations at 256 px
+        # (notebook 06 has the paper's two sizes; the full profile times both here too).
         "gatys": GatysProfile(
             image_size=128, final_iterations=80, final_scales=(), reconstruction_size=96,
             reconstruction_iterations=60, texture_iterations=200, texture_normalize="per_layer",
             texture_pooling="avg", grid_size=80, grid_iterations=60, grid_init="noise",
-            grid_style_weights=(1, 10, 100, 1000), curve_iterations=40, bench_sizes=(256, 512), bench_iterations=2,
+            grid_style_weights=(1, 10, 100, 1000), curve_iterations=40, bench_sizes=(256,), bench_iterations=2,
         ),
         # Notebook 02 on a 2-core CPU: the committed Johnson and Ulyanov nets are applied at 256 px; a
         # 40-step training at 64 px shows the loop; the IN-vs-BN study trains 6 nets for 60 steps at 64 px;
-        # Gatys runs on two of the pairs for the ratio comparison (30 L-BFGS iterations at 256 px); ~3 min.
+        # Gatys runs on two of the pairs for the ratio comparison (30 L-BFGS iterations at 256 px); the speed
+        # comparison at 256 px (512 px: notebook 06 and the full profile); ~3 min.
         "feedforward": FeedForwardProfile(
             image_size=256, style_size=256, style="style/la_muse", contents=("cornell", "golden_gate", "brad_pitt", "sailboat"),
             pretrained="johnson-instance-la_muse", texture_pretrained="ulyanov-instance-la_muse", demo_steps=40,
             demo_image_size=64, study_steps=60, study_image_size=64, study_style="style/woman_with_hat_matisse",
             gatys_contents=2, gatys_iterations=30,
-            bench_sizes=(256, 512), bench_repeats=3, gatys_bench_iterations=2, threads=None,
+            bench_sizes=(256,), bench_repeats=3, gatys_bench_iterations=2, threads=None,
         ),
         # Notebook 03 on a 2-core CPU: the committed 4-style CIN net applied at 256 px; a new style
         # learned from its γ, β alone for 240 steps at 64 px (to show the mechanism, not to converge;
-        # the notebook's 100 s target).
+        # the notebook's 100 s target); before / after issue #23's fine-tune at 512 px; timed at 256 px.
         "cin": CINProfile(
             image_size=256, style_size=256, pretrained="cin-instance-4styles",
             before_pretrained="cin-instance-4styles-128crops", artefact_size=512, contents=("golden_gate", "brad_pitt", "sailboat"),
             new_style_steps=240, new_style_image_size=64, new_style="style/picasso_self_portrait", strip_n=5,
-            blend_n=3, bench_sizes=(256, 512), bench_repeats=3,
+            blend_n=3, bench_sizes=(256,), bench_repeats=3,
         ),
         # Notebook 04 on a 2-core CPU: the committed decoder (trained on this CPU) applied at 256 px to
         # 3 unseen photos x the 4 held-out styles; a 20-step training at 64 px shows the loop; Gatys on
         # two of the pairs for the ratio comparison (40 L-BFGS iterations, as notebook 02); style swap
-        # with a 20-iteration L-BFGS inverse; ~150 s.
+        # with a 20-iteration L-BFGS inverse; the speed rows and fast paths at 256 px (512 px: notebook 06
+        # and the full profile); ~150 s.
         "adain": AdaINProfile(
             image_size=256, style_size=256, pretrained="adain-decoder-craft", contents=("golden_gate", "brad_pitt", "sailboat"),
             demo_steps=20, demo_image_size=64, alphas=(0.0, 0.25, 0.5, 0.75, 1.0), blend_n=3, gatys_pairs=2,
-            gatys_iterations=40, swap_size=256, swap_iterations=20, bench_sizes=(256, 512), bench_repeats=3,
+            gatys_iterations=40, swap_size=256, swap_iterations=20, bench_sizes=(256,), bench_repeats=3,
         ),
         # EMD on a 2-core CPU: 48² glyphs, 10 Chinese fonts, 300 characters, K = 64 (the paper's
         # 512³ mixer alone is 134 M weights). BatchNorm momentum 0.1: 0.01 needs thousands of steps
@@ -239,14 +242,16 @@ PROFILES: dict[str, dict[str, object]] = {
             pix2pix_batch_size=16, hangul_steps=120, checkpoints=False, checkpoint_every=500, loss_ablation=True,
             threads=1,
         ),
-        # Notebook 06 (the AdaIN paper's Table 1) on a 2-core CPU in about 4 min: the feed-forward nets timed
-        # 3 times per fast path; Gatys for 2 of its 500 iterations and the style-swap inverse for 2 of its
+        # Notebook 06 (the AdaIN paper's Table 1) on a 2-core CPU in about 3 min: both of the paper's sizes in
+        # fp32 eager, the fast paths at 256 px only (at 512 px they cost ~140 s of a slow 2-core day; the full
+        # profile times them at both); the feed-forward nets timed 3 times per path; Gatys for 2 of its 500 iterations and the style-swap inverse for 2 of its
         # 30, both extrapolated and marked; no torch.compile (tens of seconds per net and size to compile;
         # python -m stylelab bench --compile has it); no extra-threads path (the notebook runs at the
         # threads it is given: ``threads``, None = torch's default).
         "speed": SpeedProfile(
             sizes=(256, 512), repeats=3, warmup=1, slow_repeats=1, gatys_iterations=2, inverse_iterations=2,
-            fast_paths=True, compile=False, more_threads=False, adain_decoder="auto", threads=None,
+            fast_paths=True, fast_path_sizes=(256,), compile=False, more_threads=False, adain_decoder="auto",
+            threads=None,
         ),
         # Notebook 07 on a 2-core CPU in about a minute: 128 px, 20 L-BFGS iterations for Gatys (and 20 for the
         # style-swap inverse); the timing table at 128 px, the optimisation rows timed for 2 iterations.
@@ -304,7 +309,8 @@ PROFILES: dict[str, dict[str, object]] = {
         # forward passes, torch.compile (max-autotune) and CUDA graphs among the fast paths.
         "speed": SpeedProfile(
             sizes=(256, 512), repeats=20, warmup=3, slow_repeats=3, gatys_iterations=500, inverse_iterations=None,
-            fast_paths=True, compile=True, more_threads=True, adain_decoder="auto", threads=None,
+            fast_paths=True, fast_path_sizes=None, compile=True, more_threads=True, adain_decoder="auto",
+            threads=None,
         ),
         # The papers' protocol: 512 px, Gatys' 500 iterations, the timing table at 512 px.
         "capstone": CapstoneProfile(

@@ -131,6 +131,8 @@ class BenchSettings:
     inverse_iterations: int | None = None  # style-swap inverse iterations run; None: all it counts
     optimizer: str = "lbfgs"
     fast_paths: bool = True  # time the feed-forward nets along every fast path, not only fp32 eager
+    # the sizes timed along the fast paths (None: every size); the others get fp32 eager only
+    fast_path_sizes: tuple[int, ...] | None = None
     compile: bool = False  # torch.compile among the fast paths (tens of seconds per net and size on a CPU)
     more_threads: bool = True  # on a CPU, also try all cores as threads
     # the AdaIN decoder: a weights-registry name or a model file; "auto": the first registered decoder trained
@@ -138,6 +140,10 @@ class BenchSettings:
     adain_decoder: str | None = "auto"
     images: str = "photo"  # "photo": BENCH_PAIR (fast-path errors as on real images); "noise": no assets needed
     seed: int = 0
+
+    def times_fast_paths(self, size: int) -> bool:
+        """Whether the nets are timed along every fast path at ``size``, not only fp32 eager."""
+        return self.fast_paths and (self.fast_path_sizes is None or size in self.fast_path_sizes)
 
     def validate(self) -> None:
         if not self.sizes or any(s < 32 or s % 16 for s in self.sizes):
@@ -148,6 +154,9 @@ class BenchSettings:
                 raise StylelabError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.warmup < 0:
             raise StylelabError(f"warmup must be 0 or more, got {self.warmup}")
+        if self.fast_path_sizes is not None and not set(self.fast_path_sizes) <= set(self.sizes):
+            raise StylelabError(f"fast_path_sizes {list(self.fast_path_sizes)} must be among the sizes "
+                                f"{list(self.sizes)}")
         if self.inverse_iterations is not None and self.inverse_iterations < 1:
             raise StylelabError(f"inverse_iterations must be at least 1, got {self.inverse_iterations}")
         if self.images not in ("photo", "noise"):
@@ -247,11 +256,12 @@ def content_input(ctx: BenchContext) -> Callable[[int, torch.device], tuple[torc
 
 # --- a feed-forward method's row ------------------------------------------------------------------
 
-def fast_path_candidates(ctx: BenchContext, network: Network) -> list[FastPath]:
-    """The paths a run times ``network`` along: fp32 eager only without ``settings.fast_paths``."""
+def fast_path_candidates(ctx: BenchContext, network: Network, size: int) -> list[FastPath]:
+    """The paths a run times ``network`` along at ``size``: fp32 eager only where the settings time no fast
+    path (:meth:`BenchSettings.times_fast_paths`)."""
     from . import fastpath
 
-    if not ctx.settings.fast_paths:
+    if not ctx.settings.times_fast_paths(size):
         return [fastpath.EAGER]
     paths = fastpath.candidates(ctx.device, compile=ctx.settings.compile)
     if not ctx.settings.more_threads:
@@ -268,11 +278,12 @@ def feedforward_row(size: int, ctx: BenchContext, network: Network, with_encodin
     from . import fastpath
 
     s = ctx.settings
-    paths = fast_path_candidates(ctx, network)
+    fast = s.times_fast_paths(size)
+    paths = fast_path_candidates(ctx, network, size)
     results = fastpath.compare(network, size, ctx.device, paths, repeats=s.repeats, warmup=s.warmup, seed=s.seed)
     best = fastpath.fastest(results)
     how = f"median of {s.repeats} forward passes" + (f"; {network.weights}" if network.weights else "")
-    row = SpeedRow(network.name, size, results[0].seconds, fast_seconds=best.seconds if s.fast_paths else None,
+    row = SpeedRow(network.name, size, results[0].seconds, fast_seconds=best.seconds if fast else None,
                    fast_path=best.path, measured=how, weights=network.weights, paths=results)
     if with_encoding is not None:
         chosen = next(p for p in paths if p.name == best.path)
@@ -280,5 +291,5 @@ def feedforward_row(size: int, ctx: BenchContext, network: Network, with_encodin
                                 [fastpath.EAGER] + ([chosen] if chosen != fastpath.EAGER else []),
                                 repeats=s.repeats, warmup=s.warmup, seed=s.seed)
         row.with_style_encoding = full[0].seconds
-        row.fast_with_style_encoding = full[-1].seconds if s.fast_paths else None
+        row.fast_with_style_encoding = full[-1].seconds if fast else None
     return row

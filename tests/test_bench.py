@@ -332,6 +332,18 @@ def test_settings_are_checked_in_one_line():
         bench.BenchSettings(repeats=0).validate()
     with pytest.raises(StylelabError, match="images must be"):
         bench.BenchSettings(images="cats").validate()
+    with pytest.raises(StylelabError, match=r"fast_path_sizes \[64\] must be among the sizes \[32\]"):
+        bench.BenchSettings(sizes=(32,), fast_path_sizes=(64,)).validate()
+
+
+def test_fast_path_sizes_time_the_fast_paths_at_those_sizes_only():
+    settings = tiny_settings(sizes=(32, 48), fast_path_sizes=(32,))
+    report = bench.run_bench(["johnson"], settings, device="cpu", encoder="random", progress=False)
+    rows = {(r.method, r.size): r for r in report.rows}
+    assert len(rows["johnson", 32].paths) > 1 and rows["johnson", 32].fast_seconds is not None
+    assert [p.path for p in rows["johnson", 48].paths] == ["fp32 eager"] and rows["johnson", 48].fast_seconds is None
+    assert [what for what, *_ in report.targets()] == ["Johnson et al. at 32 px: " + rows["johnson", 32].fast_path
+                                                       + " vs fp32 eager"]
 
 
 def test_the_photo_pair_is_square_at_the_asked_size(mirror):

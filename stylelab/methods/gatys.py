@@ -237,7 +237,7 @@ GATYS_LOSS_TOLERANCE = 0.05
 def _time_gatys_row(size: int, ctx: timing.BenchContext) -> timing.SpeedRow:
     """The speed table's Gatys row: ``settings.gatys_iterations`` iterations timed (style encoding, i.e. the
     Gram and content targets, timed apart), multiplied out to :data:`stylelab.timing.PAPER_ITERATIONS`;
-    with ``settings.fast_paths`` and native bf16, also the encoder under bf16 autocast, kept when its
+    where the settings time fast paths at ``size`` and with native bf16, also the encoder under bf16 autocast, kept when its
     result's fp32 loss is within :data:`GATYS_LOSS_TOLERANCE` of eager's."""
     s, device = ctx.settings, ctx.device
     counted = timing.PAPER_ITERATIONS
@@ -245,7 +245,7 @@ def _time_gatys_row(size: int, ctx: timing.BenchContext) -> timing.SpeedRow:
     measured = min(s.gatys_iterations, counted)
     config = GatysConfig(iterations=measured, optimizer=s.optimizer)
     encoders: list[tuple[str, nn.Module]] = [(fastpath.EAGER.name, ctx.encoder)]
-    if s.fast_paths and fastpath.bf16_supported(device):
+    if s.times_fast_paths(size) and fastpath.bf16_supported(device):
         # bf16, not fp16: the backward pass through VGG needs bf16's range
         encoders.append(("bf16 autocast + channels_last", fastpath.AutocastEncoder(ctx.encoder, torch.bfloat16)))
     reference = GatysObjective(ctx.encoder, config, content, style)

@@ -83,7 +83,11 @@ def before_after(before: torch.nn.Module, after: torch.nn.Module, contents: Sequ
     for content, cname in zip(contents, content_names):
         for index, (style, sname) in enumerate(zip(styles, style_names)):
             pair = [feedforward.stylize(net, content, index).clamp(0, 1) for net in (before, after)]
-            m = [measures(out, content, encoder, style) for out in pair]
+            m = [measures(out, content) for out in pair]
+            # both outputs in one batch: the content's and the style's encoder passes are shared
+            ratios = style_ratio(encoder, torch.cat(pair), content, style)
+            for measured, ratio in zip(m, ratios.tolist()):
+                measured["style ratio"] = round(ratio, 3)
             short = sname.split("/")[-1]
             rows.append({"photo": cname, "style": short,
                          "blobs before": len(m[0]["blobs"]), "blobs after": len(m[1]["blobs"]),
