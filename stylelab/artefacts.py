@@ -6,6 +6,9 @@ photo. A blob is a connected region of the output where every channel is below `
 is not black itself (less than ``photo_dark_share`` of the region is black in the photo by the same test:
 every channel below ``dark``; a dark-grey building is not black, so a black blob over it counts).
 
+*Spots* (:func:`spots`): the same compact regions of any colour (the red and white droplets a dark-only test
+misses): pixels far, in RGB, from a wide blur of their surroundings, where the photo does not stand out too.
+
 *Crosshatch*: a regular pattern laid over regions the photo leaves flat (sky, skin, water). The output's
 grey level minus its 5×5 box blur keeps the fine texture; on every ``tile`` × ``tile`` tile where the photo
 is flat (its own high-pass RMS below ``flat`` in [0, 1] units) the Hann-windowed power spectrum of that
@@ -63,14 +66,12 @@ def _matched(photo: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return F.interpolate(photo[None], size=size, mode="bilinear", align_corners=False, antialias=True)[0]
 
 
-def dark_blobs(output: torch.Tensor, photo: torch.Tensor, *, dark: float = 0.12, min_area: float = 0.001,
-               min_fill: float = 0.45, photo_dark_share: float = 0.5) -> list[Blob]:
-    """The dark blobs of ``output`` that the photo does not explain (see the module docstring)."""
-    out = _as_hw3(output)
-    ref = _matched(_as_hw3(photo), tuple(out.shape[-2:]))
-    mask = (out < dark).all(dim=0).numpy()
-    photo_dark = (ref < dark).all(dim=0).numpy()
-    labels, count = ndimage.label(mask)
+def _compact_regions(mask: np.ndarray, explained, *, min_area: float, min_fill: float,
+                     max_aspect: float | None = None) -> list[Blob]:
+    """The connected regions of ``mask`` of at least ``min_area`` of the image that fill at least ``min_fill``
+    of their bounding box, whose box is at most ``max_aspect`` times longer than wide (None: any), and that
+    ``explained(box, region)`` (the photo has the same thing there) does not explain."""
+    labels, _ = ndimage.label(mask)
     height, width = mask.shape
     blobs = []
     for index, box in enumerate(ndimage.find_objects(labels), start=1):
@@ -79,11 +80,56 @@ def dark_blobs(output: torch.Tensor, photo: torch.Tensor, *, dark: float = 0.12,
         if area < min_area * height * width:
             continue
         fill = area / region.size
-        if fill < min_fill or photo_dark[box][region].mean() >= photo_dark_share:
+        long_side, short_side = max(region.shape), min(region.shape)
+        if fill < min_fill or (max_aspect is not None and long_side > max_aspect * short_side):
+            continue
+        if explained(box, region):
             continue
         ys, xs = np.nonzero(region)
         blobs.append(Blob(float(xs.mean() + box[1].start), float(ys.mean() + box[0].start), area, round(fill, 3)))
     return blobs
+
+
+def dark_blobs(output: torch.Tensor, photo: torch.Tensor, *, dark: float = 0.12, min_area: float = 0.001,
+               min_fill: float = 0.45, photo_dark_share: float = 0.5) -> list[Blob]:
+    """The dark blobs of ``output`` that the photo does not explain (see the module docstring)."""
+    out = _as_hw3(output)
+    ref = _matched(_as_hw3(photo), tuple(out.shape[-2:]))
+    mask = (out < dark).all(dim=0).numpy()
+    photo_dark = (ref < dark).all(dim=0).numpy()
+    return _compact_regions(mask, lambda box, region: photo_dark[box][region].mean() >= photo_dark_share,
+                            min_area=min_area, min_fill=min_fill)
+
+
+def _surround(image: torch.Tensor, sigma: float) -> np.ndarray:
+    """Each pixel's surroundings: a Gaussian blur of standard deviation ``sigma`` pixels per channel (separable,
+    reflected at the border; a 2-D kernel of σ = 82 px at 1024 px would cost 100× more)."""
+    return ndimage.gaussian_filter(image.numpy(), sigma=(0, sigma, sigma), mode="reflect", truncate=3.0)
+
+
+def spots(output: torch.Tensor, photo: torch.Tensor, *, surround: float = 0.08, contrast: float = 0.4,
+          min_area: float = 0.001, min_fill: float = 0.45, max_aspect: float = 3.0,
+          photo_share: float = 0.5) -> list[Blob]:
+    """Compact spots of any colour that the photo does not explain: a colour-agnostic companion of
+    :func:`dark_blobs` (the red and white droplets a dark-only test misses).
+
+    A pixel is spot-like where its RGB distance from its surroundings (a Gaussian blur of σ = ``surround`` ×
+    the short side; 0.08: 41 px at 512 px, wide enough that a 60-px spot barely lifts its own surround),
+
+        dev(x) = ‖ out(x) − G_σ * out (x) ‖₂   (RGB in [0, 1]; at most √3),
+
+    exceeds ``contrast``; a spot is a connected set of such pixels of at least ``min_area`` of the image
+    filling ``min_fill`` of its bounding box, a box at most ``max_aspect`` times longer than wide (a stroke or
+    an edge is long and thin, or bent and fills little of its box), unless the photo stands out there too: its own mean dev over the region at least ``photo_share`` of the
+    output's (a red flower on green leaves is the photo's, not the net's)."""
+    out = _as_hw3(output)
+    ref = _matched(_as_hw3(photo), tuple(out.shape[-2:]))
+    sigma = max(2.0, surround * min(out.shape[-2:]))
+    dev = np.linalg.norm(out.numpy() - _surround(out, sigma), axis=0)
+    photo_dev = np.linalg.norm(ref.numpy() - _surround(ref, sigma), axis=0)
+    return _compact_regions(
+        dev > contrast, lambda box, region: photo_dev[box][region].mean() >= photo_share * dev[box][region].mean(),
+        min_area=min_area, min_fill=min_fill, max_aspect=max_aspect)
 
 
 def _high_pass(grey: torch.Tensor) -> torch.Tensor:

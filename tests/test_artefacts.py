@@ -53,6 +53,45 @@ def test_the_blob_count_follows_the_number_of_disks_and_the_photo_may_differ_in_
     assert len(artefacts.dark_blobs(out, grey(h=128, w=128))) == 2
 
 
+def coloured_disk(image, cx, cy, r, rgb):
+    out = image.clone()
+    for channel, value in enumerate(rgb):
+        out[:, channel:channel + 1] = disk(image[:, channel:channel + 1], cx, cy, r, value)
+    return out
+
+
+def smooth_photo(h=256, w=256):
+    """A photo with no spot of its own: a soft left-to-right ramp."""
+    ramp = torch.linspace(0.3, 0.7, w).expand(1, 3, h, w)
+    return ramp.clone()
+
+
+@pytest.mark.parametrize("rgb", [(0.0, 0.0, 0.0), (0.9, 0.1, 0.1), (1.0, 1.0, 1.0)])
+def test_a_spot_of_any_colour_is_found_at_its_centre(rgb):
+    photo = smooth_photo()
+    found = artefacts.spots(coloured_disk(photo, 90, 150, 14, rgb), photo)
+    assert len(found) == 1
+    assert found[0].x == pytest.approx(90, abs=1) and found[0].y == pytest.approx(150, abs=1)
+    assert found[0].area == pytest.approx(math.pi * 14 ** 2, rel=0.25)   # its rim blends into the surround
+
+
+def test_spots_the_photo_has_strokes_and_faint_spots_are_not_counted():
+    photo = smooth_photo()
+    red = (0.9, 0.1, 0.1)
+    assert artefacts.spots(coloured_disk(photo, 90, 150, 14, red), coloured_disk(photo, 90, 150, 16, red)) == []
+    faint = coloured_disk(photo, 90, 150, 14, (0.6, 0.45, 0.45))           # RGB distance < 0.4 from the ramp
+    assert artefacts.spots(faint, photo) == []
+    stroke = photo.clone()
+    stroke[:, :, 120:126, 20:230] = 0.0                                    # fills its box, but 35 times longer
+    assert artefacts.spots(stroke, photo) == []                            # than wide: a stroke, not a spot
+    bent = photo.clone()
+    bent[:, :, 100:103, 20:220] = 0.0
+    bent[:, :, 20:220, 100:103] = 0.0                                      # a cross fills 3 % of its box
+    assert artefacts.spots(bent, photo) == []
+    two = coloured_disk(coloured_disk(photo, 60, 60, 12, red), 190, 190, 12, (1.0, 1.0, 1.0))
+    assert len(artefacts.spots(two, photo[..., ::2, ::2])) == 2           # the photo may differ in size
+
+
 def sinusoid_hatch(amplitude_levels, period=4.0, h=256, w=256):
     ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
     wave = torch.sin(2 * math.pi * (xs + ys) / period)

@@ -50,8 +50,9 @@ def measures(output: torch.Tensor, content: torch.Tensor, encoder=None, style: t
 
 def survey(weights: str, *, photos: Sequence[str] = PHOTOS, sizes: Sequence[int] = (256, 512, 0),
            keep_outputs: bool = False, device="cpu", encoder=None, ratio_sizes: Sequence[int] = RATIO_SIZES):
-    """One row per photo × style × size: blob count, crosshatch amplitude and, with ``encoder``, at
-    ``ratio_sizes`` the style ratio d(output, s) / d(content, s) (and the outputs if asked)."""
+    """One row per photo × style × size: dark blob and spot counts (:func:`stylelab.artefacts.spots`: any
+    colour), crosshatch amplitude and, with ``encoder``, at ``ratio_sizes`` the style ratio d(output, s) /
+    d(content, s); with ``keep_outputs`` also ``outputs[(size, photo, style)] = (output, blobs, spots)``."""
     trained = feedforward.load_net(_path(weights), device=device)
     net = trained.net.eval()
     styles = list(trained.config.styles)
@@ -64,12 +65,14 @@ def survey(weights: str, *, photos: Sequence[str] = PHOTOS, sizes: Sequence[int]
                 out = feedforward.stylize(net, content, index).clamp(0, 1)
                 scored = size in ratio_sizes and encoder is not None
                 m = measures(out, content, encoder if scored else None, style_images[index] if scored else None)
+                found = artefacts.spots(out, content)
                 rows.append({"size": size or "native", "photo": name, "style": style.split("/")[-1],
                              "pixels": f"{out.shape[-1]}x{out.shape[-2]}", "blobs": len(m["blobs"]),
+                             "spots": len(found),
                              "crosshatch": m["crosshatch"], "peak_share": m["peak_share"], "period": m["period"],
                              "style ratio": m.get("style ratio", "")})
                 if keep_outputs:
-                    outputs[(size, name, style)] = (out.cpu(), m["blobs"])
+                    outputs[(size, name, style)] = (out.cpu(), m["blobs"], found)
     return (rows, outputs) if keep_outputs else rows
 
 
@@ -138,7 +141,8 @@ def _path(weights: str) -> Path:
 
 def contact_sheet(outputs: dict, size: int, styles: Sequence[str], photos: Sequence[str] = PHOTOS,
                   thumb: int = 320):
-    """Outputs at one size as a photos × styles grid (thumbnails), each blob ringed in red."""
+    """Outputs at one size as a photos × styles grid (thumbnails), each dark blob ringed in red, each spot
+    (any colour) in a dashed cyan ring a little wider (a dark blob is usually a spot too)."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Circle
 
@@ -146,7 +150,7 @@ def contact_sheet(outputs: dict, size: int, styles: Sequence[str], photos: Seque
                              squeeze=False)
     for row, name in enumerate(photos):
         for col, style in enumerate(styles):
-            out, blobs = outputs[(size, name, style)]
+            out, blobs, found = outputs[(size, name, style)]
             ax = axes[row][col]
             scale = thumb / max(out.shape[-2:])
             small = torch.nn.functional.interpolate(out, scale_factor=scale, mode="bilinear", antialias=True)
@@ -154,6 +158,10 @@ def contact_sheet(outputs: dict, size: int, styles: Sequence[str], photos: Seque
             for blob in blobs:
                 radius = max(4.0, (blob.area ** 0.5) * scale)
                 ax.add_patch(Circle((blob.x * scale, blob.y * scale), radius, fill=False, color="red", lw=1.2))
+            for spot in found:
+                radius = max(4.0, (spot.area ** 0.5) * scale) + 3
+                ax.add_patch(Circle((spot.x * scale, spot.y * scale), radius, fill=False, color="cyan", lw=1.0,
+                                    ls="--"))
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0:
@@ -165,7 +173,8 @@ def contact_sheet(outputs: dict, size: int, styles: Sequence[str], photos: Seque
 
 
 def summarise(rows: list[dict]) -> list[dict]:
-    """Per size: photos × styles, total blobs, outputs with any blob, median and max crosshatch, style ratio range."""
+    """Per size: photos × styles, total dark blobs and spots, outputs with any, median and max crosshatch, style
+    ratio range."""
     out = []
     for size in dict.fromkeys(r["size"] for r in rows):
         sel = [r for r in rows if r["size"] == size]
@@ -173,6 +182,8 @@ def summarise(rows: list[dict]) -> list[dict]:
         ratios = [r["style ratio"] for r in sel if r.get("style ratio", "") != ""]
         out.append({"size": size, "outputs": len(sel), "blobs": sum(r["blobs"] for r in sel),
                     "outputs with a blob": sum(r["blobs"] > 0 for r in sel),
+                    "spots": sum(r.get("spots", 0) for r in sel),
+                    "outputs with a spot": sum(r.get("spots", 0) > 0 for r in sel),
                     "crosshatch median": hatch[len(hatch) // 2], "crosshatch max": hatch[-1],
                     "style ratio": f"{min(ratios):.2f}–{max(ratios):.2f}" if ratios else "—",
                     "style ratio mean": round(sum(ratios) / len(ratios), 3) if ratios else "—"})
