@@ -198,13 +198,14 @@ PROFILES: dict[str, dict[str, object]] = {
             grid_style_weights=(1, 10, 100, 1000), curve_iterations=40, bench_sizes=(256,), bench_iterations=2,
         ),
         # Notebook 02 on a 2-core CPU: the committed Johnson and Ulyanov nets are applied at 256 px; a
-        # 40-step training at 64 px shows the loop; the IN-vs-BN study trains 6 nets for 60 steps at 64 px;
+        # 40-step training at 64 px shows the loop; the IN-vs-BN study trains 6 nets for 40 steps at 64 px
+        # (60 steps: BN/IN 2.13 on the original images, 173 s of a slow day's 284 s notebook);
         # Gatys runs on two of the pairs for the ratio comparison (30 L-BFGS iterations at 256 px); the speed
         # comparison at 256 px (512 px: notebook 06 and the full profile); ~3 min.
         "feedforward": FeedForwardProfile(
             image_size=256, style_size=256, style="style/la_muse", contents=("cornell", "golden_gate", "brad_pitt", "sailboat"),
             pretrained="johnson-instance-la_muse", texture_pretrained="ulyanov-instance-la_muse", demo_steps=40,
-            demo_image_size=64, study_steps=60, study_image_size=64, study_style="style/woman_with_hat_matisse",
+            demo_image_size=64, study_steps=40, study_image_size=64, study_style="style/woman_with_hat_matisse",
             gatys_contents=2, gatys_iterations=30,
             bench_sizes=(256,), bench_repeats=3, gatys_bench_iterations=2, threads=None,
         ),
@@ -219,28 +220,28 @@ PROFILES: dict[str, dict[str, object]] = {
         ),
         # Notebook 04 on a 2-core CPU: the committed decoder (trained on this CPU) applied at 256 px to
         # 3 unseen photos x the 4 held-out styles; a 20-step training at 64 px shows the loop; Gatys on
-        # two of the pairs for the ratio comparison (40 L-BFGS iterations, as notebook 02); style swap
+        # two of the pairs for the ratio comparison (30 L-BFGS iterations, as notebook 02); style swap
         # with a 20-iteration L-BFGS inverse; the speed rows and fast paths at 256 px (512 px: notebook 06
         # and the full profile); ~150 s.
         "adain": AdaINProfile(
             image_size=256, style_size=256, pretrained="adain-decoder-craft", contents=("golden_gate", "brad_pitt", "sailboat"),
             demo_steps=20, demo_image_size=64, alphas=(0.0, 0.25, 0.5, 0.75, 1.0), blend_n=3, gatys_pairs=2,
-            gatys_iterations=40, swap_size=256, swap_iterations=20, bench_sizes=(256,), bench_repeats=3,
+            gatys_iterations=30, swap_size=256, swap_iterations=20, bench_sizes=(256,), bench_repeats=3,
         ),
         # EMD on a 2-core CPU: 48² glyphs, 10 Chinese fonts, 300 characters, K = 64 (the paper's
         # 512³ mixer alone is 134 M weights). BatchNorm momentum 0.1: 0.01 needs thousands of steps
         # before the running statistics used at test time settle. 150 steps per Chinese model (4 of
         # them), 120 for Hangul, 200 per pix2pix (2): notebook 05 in about 3 min (it was 247 s with
-        # 200/200/400; at 160 steps EMD's L1 relative to copying moved by at most 0.02). threads = 1:
-        # these small convolutions gain little from a second thread and lose 2-3x to OpenMP
-        # spin-waits when another process holds a core.
+        # 200/200/400; at 160 steps EMD's L1 relative to copying moved by at most 0.02). threads = None
+        # (torch's default, every core): on an idle 2-core machine notebook 05 took 151 s with 2 threads
+        # against 274 s with 1 (2026-12-02); a single thread only pays off when another process holds a core.
         "emd": EMDProfile(
             image_size=48, fill=0.8, fonts="quick", contents={"zh": (240, 60), "ko": (240, 60)}, r=4, batch_size=32,
             factor=64, width=16, lr=2e-4, bn_eps=1e-3, bn_momentum=0.1, train_steps=150, test_per_split=64,
             nt_sizes=(240,), r_values=(1,), pix2pix_source={"zh": "noto-sans-sc-regular", "ko": "nanum-gothic"},
             pix2pix_styles={"zh": ("noto-serif-sc-bold", "ar-pl-ukai-cn"), "ko": ()}, pix2pix_steps=200,
             pix2pix_batch_size=16, hangul_steps=120, checkpoints=False, checkpoint_every=500, loss_ablation=True,
-            threads=1,
+            threads=None,
         ),
         # Notebook 06 (the AdaIN paper's Table 1) on a 2-core CPU in about 3 min: both of the paper's sizes in
         # fp32 eager, the fast paths at 256 px only (at 512 px they cost ~140 s of a slow 2-core day; the full

@@ -184,11 +184,11 @@ def fast_path_display(report: BenchReport) -> list[dict]:
 
 
 def fast_path_choices(report: BenchReport) -> list[dict]:
-    """Per feed-forward method and size: the chosen path and its speed-up over fp32 eager (a table, not
-    sentences: it reads the same in both languages)."""
+    """Per feed-forward method and size timed along the fast paths: the chosen path and its speed-up over fp32
+    eager (a table, not sentences: it reads the same in both languages)."""
     rows = []
     for row in report.rows:
-        if report.methods[row.method].speed.kind != "feed-forward" or not row.paths:
+        if report.methods[row.method].speed.kind != "feed-forward" or row.fast_seconds is None:
             continue
         best = next(p for p in row.paths if p.path == row.fast_path)
         rows.append({"method": report.label(row.method), "size": row.size, "chosen path": row.fast_path,
