@@ -344,6 +344,10 @@ def test_fast_path_sizes_time_the_fast_paths_at_those_sizes_only():
     assert [p.path for p in rows["johnson", 48].paths] == ["fp32 eager"] and rows["johnson", 48].fast_seconds is None
     assert [what for what, *_ in report.targets()] == ["Johnson et al. at 32 px: " + rows["johnson", 32].fast_path
                                                        + " vs fp32 eager"]
+    from stylelab.studies import speed   # notebook 06's tables of the same report
+    assert [(r["size"], r["chosen path"]) for r in speed.fast_path_choices(report)] == [(32, rows["johnson", 32].fast_path)]
+    assert "fast path 48px" not in speed.compact_rows(report)[0] and "fast path 32px" in speed.compact_rows(report)[0]
+    assert [line.split(":")[0] for line in speed.fast_path_findings(report)] == ["Johnson et al. 32 px"]
 
 
 def test_the_photo_pair_is_square_at_the_asked_size(mirror):

@@ -154,10 +154,11 @@ def findings(report: BenchReport) -> list[str]:
 
 
 def fast_path_findings(report: BenchReport) -> list[str]:
-    """Per feed-forward method and size: the path chosen, its speed-up, and what each 16-bit path did."""
+    """Per feed-forward method and size timed along the fast paths: the path chosen, its speed-up, and what each
+    16-bit path did."""
     lines = []
     for row in report.rows:
-        if report.methods[row.method].speed.kind != "feed-forward" or not row.paths:
+        if report.methods[row.method].speed.kind != "feed-forward" or row.fast_seconds is None:
             continue
         best = next(p for p in row.paths if p.path == row.fast_path)
         line = (f"{report.label(row.method)} {row.size} px: {row.fast_path}, ×{best.speedup:.2f} of fp32 eager "
