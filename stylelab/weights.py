@@ -72,6 +72,20 @@ def read_model(path: str | os.PathLike, kind: str | None = None) -> tuple[dict, 
     return payload["state"], payload["config"], payload.get("recipe", {})
 
 
+def recipe_command(recipe: dict) -> str:
+    """The command a model file's recipe records, without the machine-specific ``--checkpoint PATH``."""
+    words, out = recipe.get("command", "").split(), []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word == "--checkpoint":
+            skip = True
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
 def load_state(model: nn.Module, state: dict, source: str | os.PathLike) -> nn.Module:
     """Load ``state`` into ``model`` strictly; a wrong key or shape is a one-line error that names it."""
     expected = model.state_dict()

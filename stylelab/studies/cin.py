@@ -16,6 +16,7 @@ from ..encoders import MultiLayerEncoder
 from ..methods import cin
 from .feedforward import ratio_grid
 from .normalization import span
+from ..weights import recipe_command  # noqa: F401  (notebook 03 reads it here)
 
 __all__ = ["blend_figure", "grid_figure", "new_style_rows", "recipe_command", "recipe_rows", "span",
            "speed_rows", "strip_distances", "style_grid", "style_images", "style_spread", "strip_figure"]
@@ -83,21 +84,6 @@ def recipe_rows(recipe: dict, keys: Sequence[str] = ("steps", "wall_time_s", "de
         return f"{v:,.0f}" if isinstance(v, float) and v >= 100 else v
 
     return [{"setting": k, "value": value(recipe[k])} for k in keys if k in recipe]
-
-
-def recipe_command(recipe: dict) -> str:
-    """The training command of a recipe without machine-specific arguments (the checkpoint's path)."""
-    words, out = recipe["command"].split(), []
-    skip = False
-    for word in words:
-        if skip:
-            skip = False
-            continue
-        if word == "--checkpoint":
-            skip = True
-            continue
-        out.append(word)
-    return " ".join(out)
 
 
 def style_spread(outputs: Sequence[Sequence[torch.Tensor]]) -> float:

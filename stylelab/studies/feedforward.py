@@ -25,6 +25,7 @@ from ..methods.feedforward import FeedForwardConfig, TrainedNet
 from ..perceptual import PerceptualLoss, style_ratio
 from ..timing import BenchSettings
 from ..weights import pretrained_path
+from ..weights import recipe_command as command_of_recipe
 
 #: AdaIN paper, Figure 1: the three training conditions of the IN-vs-BN comparison.
 CONDITIONS = ("original", "contrast-normalised", "style-normalised")
@@ -280,17 +281,8 @@ def architecture_rows(net: torch.nn.Module) -> list[dict]:
 
 
 def recipe_command(trained: TrainedNet) -> str:
-    """The command that trained a committed net, without its machine-specific checkpoint path."""
-    words = trained.recipe.get("command", "").split()
-    out, skip = [], False
-    for word in words:
-        if skip:
-            skip = False
-        elif word == "--checkpoint":
-            skip = True
-        else:
-            out.append(word)
-    return " ".join(out)
+    """The command that trained a committed net (:func:`stylelab.weights.recipe_command`)."""
+    return command_of_recipe(trained.recipe)
 
 
 def recipe_curves_figure(nets: dict[str, TrainedNet], window: int = 10):
