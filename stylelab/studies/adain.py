@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import torch
 
 from .. import assets, bench, images
@@ -21,7 +20,8 @@ from ..methods import adain
 from ..methods.cin import bilinear_weights
 from ..weights import pretrained_path
 from .cin import blend_figure, grid_figure, style_images  # noqa: F401  (re-exported for the notebook)
-from .feedforward import ratio_grid, smooth
+from ..plots import smoothed_curves
+from .feedforward import ratio_grid
 
 
 def pretrained(name: str, device="cpu") -> adain.TrainedAdaIN:
@@ -87,20 +87,10 @@ def swap_figure(content: torch.Tensor, style: torch.Tensor, swapped: torch.Tenso
 
 def curves_figure(history: dict[str, list[float]], every: int, style_weight: float, window: int = 10):
     """The committed decoder's training curves (its recipe keeps every ``every``-th step): L_c and λ·L_s."""
-    fig, ax = plt.subplots(figsize=(6.5, 3.4))
     series = {"L_c (content)": history["content"], f"λ·L_s (style, λ = {style_weight:g})":
               [style_weight * v for v in history["style"]], "L (total)": history["total"]}
-    for label, values in series.items():
-        y = smooth(values, window)
-        ax.plot([(k + window // 2) * every for k in range(len(y))], y, label=label)
-    ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.set_ylabel(f"loss ({window * every}-step mean)")
-    ax.set_title("the committed decoder's training (from its recipe)", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    return fig
+    return smoothed_curves(series, window=window, every=every,
+                           title="the committed decoder's training (from its recipe)")
 
 
 def decoder_rows(decoder: torch.nn.Module) -> list[dict]:

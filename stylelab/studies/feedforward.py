@@ -26,6 +26,7 @@ from ..perceptual import PerceptualLoss, style_ratio
 from ..timing import BenchSettings
 from ..weights import pretrained_path
 from ..weights import recipe_command as command_of_recipe
+from ..plots import smooth, smoothed_curves
 
 #: AdaIN paper, Figure 1: the three training conditions of the IN-vs-BN comparison.
 CONDITIONS = ("original", "contrast-normalised", "style-normalised")
@@ -192,11 +193,6 @@ def in_vs_bn(encoder: MultiLayerEncoder, config: FeedForwardConfig, normaliser: 
     return curves
 
 
-def smooth(values: Sequence[float], window: int) -> np.ndarray:
-    window = max(1, min(window, len(values)))
-    return np.convolve(values, np.ones(window) / window, mode="valid")
-
-
 def in_vs_bn_figure(curves: dict[tuple[str, str], list[float]], window: int = 10):
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), sharey=True)
     for ax, condition, letter in zip(axes, CONDITIONS, "abc"):
@@ -251,19 +247,8 @@ def results_figure(contents: Sequence[torch.Tensor], rows: Sequence[torch.Tensor
 
 def curve_figure(history: dict[str, list[float]], title: str, window: int = 20, every: int = 1):
     """Loss curves (moving mean over ``window`` points); ``every``: the history keeps every n-th step."""
-    fig, ax = plt.subplots(figsize=(6.5, 3.4))
-    for key in ("content", "style", "total"):
-        if key in history:
-            y = smooth(history[key], window)
-            ax.plot((np.arange(len(y)) + window // 2) * every, y, label=key)
-    ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.set_ylabel(f"loss ({window * every}-step mean)")
-    ax.set_title(title, fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    return fig
+    series = {key: history[key] for key in ("content", "style", "total") if key in history}
+    return smoothed_curves(series, window=window, every=every, title=title)
 
 
 def architecture_rows(net: torch.nn.Module) -> list[dict]:
@@ -287,21 +272,11 @@ def recipe_command(trained: TrainedNet) -> str:
 
 def recipe_curves_figure(nets: dict[str, TrainedNet], window: int = 10):
     """The style-loss curves of the committed nets, from their recipes (every 10th step kept)."""
-    fig, ax = plt.subplots(figsize=(6.5, 3.4))
-    for name, trained in nets.items():
-        history = trained.recipe.get("history_every_10", {})
-        if "style" not in history:
-            continue
-        y = smooth(history["style"], window)
-        ax.plot((np.arange(len(y)) + window // 2) * 10, y, label=f"{name} ({trained.recipe['steps']} steps)")
-    ax.set_yscale("log")
-    ax.set_xlabel("training step")
-    ax.set_ylabel(f"style loss ({window * 10}-step mean)")
-    ax.set_title("committed nets: style loss during training (from their recipes)", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    return fig
+    series = {f"{name} ({trained.recipe['steps']} steps)": trained.recipe["history_every_10"]["style"]
+              for name, trained in nets.items() if "style" in trained.recipe.get("history_every_10", {})}
+    return smoothed_curves(series, window=window, every=10, xlabel="training step",
+                           ylabel=f"style loss ({window * 10}-step mean)",
+                           title="committed nets: style loss during training (from their recipes)")
 
 
 def noise_difference(net: torch.nn.Module, content: torch.Tensor, seeds: Sequence[int] = (0, 1)
