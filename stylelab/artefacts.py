@@ -66,11 +66,11 @@ def _matched(photo: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return F.interpolate(photo[None], size=size, mode="bilinear", align_corners=False, antialias=True)[0]
 
 
-def _compact_regions(mask: np.ndarray, explained, *, min_area: float, min_fill: float,
+def _compact_regions(mask: np.ndarray, excluded, *, min_area: float, min_fill: float,
                      max_aspect: float | None = None) -> list[Blob]:
     """The connected regions of ``mask`` of at least ``min_area`` of the image that fill at least ``min_fill``
     of their bounding box, whose box is at most ``max_aspect`` times longer than wide (None: any), and that
-    ``explained(box, region)`` (the photo has the same thing there) does not explain."""
+    ``excluded(box, region)`` does not exclude (the photo has the same thing there, say)."""
     labels, _ = ndimage.label(mask)
     height, width = mask.shape
     blobs = []
@@ -83,7 +83,7 @@ def _compact_regions(mask: np.ndarray, explained, *, min_area: float, min_fill: 
         long_side, short_side = max(region.shape), min(region.shape)
         if fill < min_fill or (max_aspect is not None and long_side > max_aspect * short_side):
             continue
-        if explained(box, region):
+        if excluded(box, region):
             continue
         ys, xs = np.nonzero(region)
         blobs.append(Blob(float(xs.mean() + box[1].start), float(ys.mean() + box[0].start), area, round(fill, 3)))
@@ -107,8 +107,8 @@ def _surround(image: torch.Tensor, sigma: float) -> np.ndarray:
     return ndimage.gaussian_filter(image.numpy(), sigma=(0, sigma, sigma), mode="reflect", truncate=3.0)
 
 
-def spots(output: torch.Tensor, photo: torch.Tensor, *, surround: float = 0.08, contrast: float = 0.4,
-          min_area: float = 0.001, min_fill: float = 0.45, max_aspect: float = 3.0,
+def spots(output: torch.Tensor, photo: torch.Tensor, *, surround: float = 0.08, contrast: float = 0.3,
+          min_area: float = 0.001, min_fill: float = 0.45, max_aspect: float = 3.0, min_coherence: float = 0.8,
           photo_share: float = 0.5) -> list[Blob]:
     """Compact spots of any colour that the photo does not explain: a colour-agnostic companion of
     :func:`dark_blobs` (the red and white droplets a dark-only test misses).
@@ -120,16 +120,26 @@ def spots(output: torch.Tensor, photo: torch.Tensor, *, surround: float = 0.08, 
 
     exceeds ``contrast``; a spot is a connected set of such pixels of at least ``min_area`` of the image
     filling ``min_fill`` of its bounding box, a box at most ``max_aspect`` times longer than wide (a stroke or
-    an edge is long and thin, or bent and fills little of its box), unless the photo stands out there too: its own mean dev over the region at least ``photo_share`` of the
+    an edge is long and thin, or bent and fills little of its box), whose departures agree in direction,
+
+        coherence = ‖ mean_region (out − G_σ * out) ‖₂ / mean_region dev  ≥ ``min_coherence``
+
+    (a solid spot ≈ 1; a patch of a high-contrast weave, whose light and dark threads cancel, is far lower),
+    unless the photo stands out there too: its own mean dev over the region at least ``photo_share`` of the
     output's (a red flower on green leaves is the photo's, not the net's)."""
     out = _as_hw3(output)
     ref = _matched(_as_hw3(photo), tuple(out.shape[-2:]))
     sigma = max(2.0, surround * min(out.shape[-2:]))
-    dev = np.linalg.norm(out.numpy() - _surround(out, sigma), axis=0)
+    departure = out.numpy() - _surround(out, sigma)
+    dev = np.linalg.norm(departure, axis=0)
     photo_dev = np.linalg.norm(ref.numpy() - _surround(ref, sigma), axis=0)
-    return _compact_regions(
-        dev > contrast, lambda box, region: photo_dev[box][region].mean() >= photo_share * dev[box][region].mean(),
-        min_area=min_area, min_fill=min_fill, max_aspect=max_aspect)
+
+    def not_a_spot(box, region) -> bool:
+        inside = dev[box][region].mean()
+        coherence = np.linalg.norm(departure[(slice(None), *box)][:, region].mean(axis=1)) / inside
+        return coherence < min_coherence or photo_dev[box][region].mean() >= photo_share * inside
+
+    return _compact_regions(dev > contrast, not_a_spot, min_area=min_area, min_fill=min_fill, max_aspect=max_aspect)
 
 
 def _high_pass(grey: torch.Tensor) -> torch.Tensor:

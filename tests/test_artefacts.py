@@ -79,7 +79,7 @@ def test_spots_the_photo_has_strokes_and_faint_spots_are_not_counted():
     photo = smooth_photo()
     red = (0.9, 0.1, 0.1)
     assert artefacts.spots(coloured_disk(photo, 90, 150, 14, red), coloured_disk(photo, 90, 150, 16, red)) == []
-    faint = coloured_disk(photo, 90, 150, 14, (0.6, 0.45, 0.45))           # RGB distance < 0.4 from the ramp
+    faint = coloured_disk(photo, 90, 150, 14, (0.6, 0.45, 0.45))           # RGB distance 0.16 < 0.3 from the ramp
     assert artefacts.spots(faint, photo) == []
     stroke = photo.clone()
     stroke[:, :, 120:126, 20:230] = 0.0                                    # fills its box, but 35 times longer
@@ -88,6 +88,12 @@ def test_spots_the_photo_has_strokes_and_faint_spots_are_not_counted():
     bent[:, :, 100:103, 20:220] = 0.0
     bent[:, :, 20:220, 100:103] = 0.0                                      # a cross fills 3 % of its box
     assert artefacts.spots(bent, photo) == []
+    weave = photo.clone()                                                  # a disk of 4-px black and white
+    ys, xs = torch.meshgrid(torch.arange(256), torch.arange(256), indexing="ij")   # checks: every pixel departs
+    checks = (((xs // 4 + ys // 4) % 2) == 0).float()                     # from the surround, but the light
+    inside = (xs - 90) ** 2 + (ys - 150) ** 2 <= 20 ** 2                   # and dark ones cancel: a texture,
+    weave[:, :, inside] = checks[inside]                                   # not a spot
+    assert artefacts.spots(weave, photo) == []
     two = coloured_disk(coloured_disk(photo, 60, 60, 12, red), 190, 190, 12, (1.0, 1.0, 1.0))
     assert len(artefacts.spots(two, photo[..., ::2, ::2])) == 2           # the photo may differ in size
 
