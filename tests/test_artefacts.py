@@ -157,6 +157,14 @@ def test_the_shipped_cin_net_draws_fewer_dark_blobs_than_the_128_px_net_in_every
     assert sum(a for _, a in per_style.values()) <= 29
 
 
+def test_the_johnson_nets_weave_is_not_counted_as_spots_at_512_px(mirror):
+    # La Muse's high-contrast weave departs from its surround at every pixel, but its light and dark threads
+    # cancel: the spot measure must not read it as droplets (before the coherence test it found 15 here).
+    rows = study.survey("johnson-instance-la_muse", sizes=(512,))
+    assert len(rows) == 11 and all(r["crosshatch"] > 0 for r in rows)
+    assert [r["photo"] for r in rows if r["spots"]] == []
+
+
 def test_a_fine_tuned_net_names_both_training_stages():
     from stylelab.studies import feedforward as ff_study
 
