@@ -24,8 +24,8 @@ def bench_settings(cfg) -> BenchSettings:
     """A profile's ``speed`` section as benchmark settings."""
     return BenchSettings(sizes=tuple(cfg.sizes), repeats=cfg.repeats, warmup=cfg.warmup, slow_repeats=cfg.slow_repeats,
                          gatys_iterations=cfg.gatys_iterations, inverse_iterations=cfg.inverse_iterations,
-                         fast_paths=cfg.fast_paths, fast_path_sizes=cfg.fast_path_sizes, compile=cfg.compile, more_threads=cfg.more_threads,
-                         adain_decoder=cfg.adain_decoder)
+                         fast_paths=cfg.fast_paths, fast_path_sizes=cfg.fast_path_sizes, compile=cfg.compile,
+                         more_threads=cfg.more_threads, adain_decoder=cfg.adain_decoder)
 
 
 def use_threads(run) -> int:
@@ -153,14 +153,19 @@ def findings(report: BenchReport) -> list[str]:
     return lines
 
 
+def _fast_path_rows(report: BenchReport):
+    """(row, its chosen path's result) per feed-forward method and size timed along the fast paths (a size the
+    settings time in fp32 eager only has no choice to report)."""
+    for row in report.rows:
+        if report.methods[row.method].speed.kind == "feed-forward" and row.fast_seconds is not None:
+            yield row, next(p for p in row.paths if p.path == row.fast_path)
+
+
 def fast_path_findings(report: BenchReport) -> list[str]:
     """Per feed-forward method and size timed along the fast paths: the path chosen, its speed-up, and what each
     16-bit path did."""
     lines = []
-    for row in report.rows:
-        if report.methods[row.method].speed.kind != "feed-forward" or row.fast_seconds is None:
-            continue
-        best = next(p for p in row.paths if p.path == row.fast_path)
+    for row, best in _fast_path_rows(report):
         line = (f"{report.label(row.method)} {row.size} px: {row.fast_path}, ×{best.speedup:.2f} of fp32 eager "
                 f"({row.fast_seconds:.3g} s vs {row.seconds:.3g} s)")
         for p in row.paths:
@@ -187,14 +192,9 @@ def fast_path_display(report: BenchReport) -> list[dict]:
 def fast_path_choices(report: BenchReport) -> list[dict]:
     """Per feed-forward method and size timed along the fast paths: the chosen path and its speed-up over fp32
     eager (a table, not sentences: it reads the same in both languages)."""
-    rows = []
-    for row in report.rows:
-        if report.methods[row.method].speed.kind != "feed-forward" or row.fast_seconds is None:
-            continue
-        best = next(p for p in row.paths if p.path == row.fast_path)
-        rows.append({"method": report.label(row.method), "size": row.size, "chosen path": row.fast_path,
-                     "× fp32 eager": f"{best.speedup:.2f}", "seconds": f"{row.fast_seconds:.3g} / {row.seconds:.3g}"})
-    return rows
+    return [{"method": report.label(row.method), "size": row.size, "chosen path": row.fast_path,
+             "× fp32 eager": f"{best.speedup:.2f}", "seconds": f"{row.fast_seconds:.3g} / {row.seconds:.3g}"}
+            for row, best in _fast_path_rows(report)]
 
 
 def speedups(report: BenchReport, slow: str, fast: str) -> list[tuple[int, float | None, float]]:
