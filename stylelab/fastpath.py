@@ -151,8 +151,11 @@ class NativeConditionalInstanceNorm(nn.Module):
             gamma, beta = (weights @ norm.weight).reshape(-1), (weights @ norm.bias).reshape(-1)
         # one "sample" of N·C channels: each (sample, channel) plane gets its own γ, β
         y = F.instance_norm(x.float().reshape(1, n * c, *x.shape[2:]), weight=gamma.float(), bias=beta.float(),
-                            eps=norm.eps)
-        return y.reshape(x.shape)
+                            eps=norm.eps).reshape(x.shape)
+        if norm.leak is not None:  # the leaky form's + ℓ (x − μ)
+            centred = x.float() - x.float().mean(dim=(2, 3), keepdim=True)
+            y = y + norm.leak.float().view(1, -1, 1, 1) * centred
+        return y
 
 
 def _fold_batch_norms(container: nn.Module) -> None:

@@ -63,6 +63,55 @@ def adain(content: torch.Tensor, style: torch.Tensor, eps: float = EPS, unbiased
     return std_y * (content - mean_x) / std_x + mean_y
 
 
+def peak_excess(x: torch.Tensor, threshold: float, eps: float = EPS) -> torch.Tensor:
+    """How far each channel's most extreme value stands out of its own statistics, beyond ``threshold``:
+
+        peak(x) = mean_nc ( max(0, max_hw |x_nchw − μ_nc(x)| / σ_nc(x) − τ) )²
+
+    Instance norm rescales every channel by its σ, so a net can defeat it with a narrow spike that dominates σ
+    and sets the scale of the rest of the map (the "droplet" artefact, Karras et al. 2020, §2): that spike
+    shows as a round blob in the image, and it grows as about sqrt(N/A) for a spike of area A in N pixels, i.e.
+    with the image. Penalising z-scores above τ during training takes that lever away (issue #23)."""
+    mean, std = mean_std(x, eps)
+    peaks = ((x - mean).abs() / std).amax(dim=(2, 3))
+    return (peaks - threshold).clamp_min(0).square().mean()
+
+
+class NormInputPeaks:
+    """:func:`peak_excess` of the input of every instance norm (IN or CIN) of ``net`` (``within``: only those
+    inside these submodules, by name), collected by forward pre-hooks during a forward pass; :meth:`take`
+    returns their mean and starts over.
+
+        peaks = NormInputPeaks(net, threshold=8.0)
+        out = net(x, style); penalty = peaks.take()
+    """
+
+    def __init__(self, net: nn.Module, threshold: float, within: tuple[str, ...] = ()):
+        self.threshold = threshold
+        self.terms: list[torch.Tensor] = []
+        layers = [m for name, m in net.named_modules() if isinstance(m, (InstanceNorm, ConditionalInstanceNorm))
+                  and (not within or any(name == w or name.startswith(w + ".") for w in within))]
+        if not layers:
+            where = f" within {', '.join(within)}" if within else ""
+            raise StylelabError(f"{type(net).__name__} has no instance norm{where} whose input peaks could be "
+                                f"penalised")
+        self.handles = [m.register_forward_pre_hook(self._record) for m in layers]
+
+    def _record(self, module: nn.Module, inputs: tuple) -> None:
+        self.terms.append(peak_excess(inputs[0], self.threshold, module.eps))
+
+    def take(self) -> torch.Tensor:
+        if not self.terms:
+            raise StylelabError("no forward pass since the last take(): nothing to penalise")
+        value = torch.stack(self.terms).mean()
+        self.terms.clear()
+        return value
+
+    def remove(self) -> None:
+        for handle in self.handles:
+            handle.remove()
+
+
 class InstanceNorm(nn.Module):
     """IN(x) = γ (x − μ(x)) / σ(x) + β with learned γ, β (one pair per channel)."""
 
@@ -81,9 +130,17 @@ class ConditionalInstanceNorm(nn.Module):
 
     ``style`` is an int (same style for the batch), a LongTensor of N style indices, or an
     (N, num_styles) float tensor of mixing weights — Dumoulin et al.'s convex combination of styles.
+
+    ``leak=True`` adds a learned per-channel path around the division by σ (issue #23):
+
+        CIN_ℓ(x; s) = γˢ (x − μ(x)) / σ(x) + βˢ + ℓ (x − μ(x))
+
+    Instance norm throws away each channel's scale; a net that needs it learns a narrow spike that dominates σ,
+    so that the rest of the channel is divided by a constant (the droplet artefact, Karras et al. 2020): round
+    blobs that grow with the image. ℓ hands the net the scale without a spike; with ℓ = 0 it is plain CIN.
     """
 
-    def __init__(self, num_features: int, num_styles: int, eps: float = EPS):
+    def __init__(self, num_features: int, num_styles: int, eps: float = EPS, leak: bool = False):
         super().__init__()
         if num_styles < 1:
             raise StylelabError(f"ConditionalInstanceNorm needs at least one style, got {num_styles}")
@@ -91,6 +148,8 @@ class ConditionalInstanceNorm(nn.Module):
         self.eps = eps
         self.weight = nn.Parameter(torch.ones(num_styles, num_features))  # γˢ
         self.bias = nn.Parameter(torch.zeros(num_styles, num_features))  # βˢ
+        # ℓ of the leaky form (shared by the styles; zero: exactly CIN, so a trained CIN net starts unchanged)
+        self.leak = nn.Parameter(torch.zeros(num_features)) if leak else None
 
     def style_weights(self, style, batch: int, device) -> torch.Tensor:
         if isinstance(style, int):
@@ -110,7 +169,10 @@ class ConditionalInstanceNorm(nn.Module):
         weights = self.style_weights(style, x.shape[0], x.device)
         gamma = (weights @ self.weight).view(x.shape[0], -1, 1, 1)
         beta = (weights @ self.bias).view(x.shape[0], -1, 1, 1)
-        return gamma * instance_norm(x, self.eps) + beta
+        if self.leak is None:
+            return gamma * instance_norm(x, self.eps) + beta
+        mean, std = mean_std(x, self.eps)
+        return gamma * (x - mean) / std + beta + self.leak.view(1, -1, 1, 1) * (x - mean)
 
 
 class AdaIN(nn.Module):

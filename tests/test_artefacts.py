@@ -182,3 +182,40 @@ def test_the_summary_counts_blobs_and_spans_the_style_ratios():
     assert (summary["blobs"], summary["outputs with a blob"], summary["crosshatch max"]) == (3, 2, 3.0)
     assert summary["crosshatch median"] == 2.0
     assert (summary["style ratio"], summary["style ratio mean"]) == ("0.40–0.60", 0.5)
+
+
+class _Painter(torch.nn.Module):
+    """A stand-in net: returns the photo, with a black disk when ``blob`` (both before/after tables must see it)."""
+
+    def __init__(self, blob: bool):
+        super().__init__()
+        self.blob = blob
+
+    def forward(self, x, style=None):
+        return disk(x, 40, 40, 10) if self.blob else x
+
+
+def test_before_after_counts_each_nets_blobs_and_spots_on_the_same_photos():
+    from stylelab.encoders import build_encoder
+
+    photos = [grey(0.5, 96, 128), grey(0.45, 96, 128)]
+    rows, outputs = study.before_after(_Painter(True), _Painter(False), photos, ["a", "b"], [grey(0.3, 64, 64)],
+                                       ["style/x"], build_encoder("random", seed=0))
+    assert [(r["photo"], r["style"]) for r in rows] == [("a", "x"), ("b", "x")]
+    assert [(r["blobs before"], r["spots before"], r["blobs after"], r["spots after"]) for r in rows] == \
+        [(1, 1, 0, 0)] * 2
+    # the unchanged photo is no closer to the style: ratio 1
+    assert all(r["ratio after"] == pytest.approx(1.0, abs=1e-3) for r in rows)
+    (out_b, blobs_b, spots_b), (out_a, blobs_a, spots_a) = outputs[("a", "x")]
+    assert torch.equal(out_a, photos[0]) and blobs_a == [] and spots_a == []
+    assert blobs_b[0].x == pytest.approx(40, abs=0.5) and len(spots_b) == 1
+    fig = study.before_after_figure(outputs, rows)
+    assert "spots 1" in fig.axes[0].get_title() and "spots 0" in fig.axes[1].get_title()
+
+
+def test_blob_table_counts_blobs_and_spots_per_style():
+    photos = [grey(), grey(0.6)]
+    outputs = [[disk(grey(), 50, 50, 12), grey()], [grey(0.6), disk(grey(0.6), 200, 200, 12, value=1.0)]]
+    rows = study.blob_table(outputs, photos, ["p", "q"], ["style/s1", "style/s2"])
+    assert rows == [{"content": "p", "s1 blobs": 1, "s1 spots": 1, "s2 blobs": 0, "s2 spots": 0},
+                    {"content": "q", "s1 blobs": 0, "s1 spots": 0, "s2 blobs": 0, "s2 spots": 1}]   # a white spot

@@ -270,16 +270,19 @@ def test_fast_paths_keep_the_output_of_fp32_eager():
         assert all(r.keeps_output and r.max_error < 1e-4 for r in results), results
 
 
-def test_native_norms_match_the_slide_layers_including_style_mixtures_and_folded_batch_norm():
+@pytest.mark.parametrize("leak", [False, True])
+def test_native_norms_match_the_slide_layers_including_style_mixtures_and_folded_batch_norm(leak):
     from stylelab import encoders
     from stylelab.nets import TransformNet
     from stylelab.norms import ConditionalInstanceNorm
 
     torch.manual_seed(0)
-    net = TransformNet(norm="conditional_instance", num_styles=3).eval()
+    net = TransformNet(norm="conditional_instance", num_styles=3, leak=leak).eval()
     for layer in net.modules():
         if isinstance(layer, ConditionalInstanceNorm):  # distinct γˢ per style, so that mixing matters
             nn.init.normal_(layer.weight, 1.0, 0.3)
+            if leak:  # the leaky form's ℓ, non-zero so that the native path must add it
+                nn.init.uniform_(layer.leak, 0.05, 0.3)
     native = fastpath.with_native_norms(net)
     x = torch.rand(2, 3, 32, 32)
     mix = torch.tensor([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])

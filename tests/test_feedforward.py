@@ -6,6 +6,7 @@ from PIL import Image
 
 from stylelab.datasets import RandomCropDataset
 from stylelab.encoders import build_encoder
+from stylelab import norms
 from stylelab.errors import StylelabError
 from stylelab.methods import feedforward
 from stylelab.methods.feedforward import FeedForwardConfig
@@ -150,3 +151,60 @@ def test_in_vs_bn_trains_both_norms_under_three_conditions(encoder, photos, styl
     rows = study.final_gaps(curves, tail=2)
     assert [r["condition"] for r in rows] == list(study.CONDITIONS)
     assert rows[0]["BN / IN"] == pytest.approx(rows[0]["BN style loss"] / rows[0]["IN style loss"], rel=0.01)
+
+
+def test_the_peak_penalty_is_trained_and_lowers_the_peaks(encoder, photos, style, one_torch_thread):
+    def peaks_of(net):
+        monitor = norms.NormInputPeaks(net, 2.0)
+        with torch.no_grad():
+            net(torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(5)), 0)
+        value = monitor.take().item()
+        monitor.remove()
+        return value
+
+    penalised = _run(_config(style, norm="instance", steps=10, peak_weight=100.0, peak_threshold=2.0), encoder, photos)
+    plain = _run(_config(style, norm="instance", steps=10), encoder, photos)
+    assert "peak" not in plain.history
+    history = penalised.history
+    assert len(history["peak"]) == 10
+    # the total is the perceptual loss plus the weighted penalty
+    assert history["total"][0] == pytest.approx(history["content"][0] + 10.0 * history["style"][0]
+                                                + 100.0 * history["peak"][0], rel=1e-4)
+    assert peaks_of(penalised.net) < 0.75 * peaks_of(plain.net)  # 0.58 when written
+
+
+@pytest.mark.parametrize("values,message", [
+    (dict(norm="batch", peak_weight=0.1), "norm='batch'"),
+    (dict(peak_threshold=0.0), "positive z-score"),
+    (dict(peak_weight=-1.0), "peak_weight"),
+])
+def test_bad_peak_settings_are_one_line_errors(style, values, message):
+    with pytest.raises(StylelabError, match=message):
+        _config(style, **values).validate()
+
+
+def test_a_plain_cin_parent_starts_a_leaky_cin_net_unchanged(encoder, photos, style, tmp_path, one_torch_thread):
+    parent_config = _config(style, norm="conditional_instance", steps=2)
+    parent = feedforward.save_net(tmp_path / "parent.pt", _run(parent_config, encoder, photos), {"note": "test"})
+    leaky = _config(style, norm="conditional_instance", steps=1, lr=1e-12, norm_leak=True)
+    trained = feedforward.FeedForwardMethod.train(leaky, encoder, init_from=parent, progress=False,
+                                                  checkpoint=tmp_path / "leaky.ckpt")
+    x = torch.rand(1, 3, 16, 16)
+    with torch.no_grad():   # ℓ starts at zero (and lr ≈ 0 keeps it there): the parent's outputs
+        assert torch.allclose(trained.net(x, 0), feedforward.load_net(parent).net(x, 0), atol=1e-4)
+    leaks = [name for name, _ in trained.net.named_parameters() if name.endswith(".leak")]
+    assert len(leaks) == 15   # every CIN of the Johnson net: 3 down, 5 × 2 residual, 2 up
+    # the other way round, a leaky parent does not fit a plain net
+    leaky_file = feedforward.save_net(tmp_path / "leaky.pt", trained, {"note": "test"})
+    with pytest.raises(StylelabError, match="cannot start"):
+        feedforward.FeedForwardMethod.train(parent_config, encoder, init_from=leaky_file, progress=False,
+                                            checkpoint=tmp_path / "plain.ckpt")
+
+
+def test_norm_leak_belongs_to_the_cin_johnson_net(style):
+    from stylelab.nets import Norm
+
+    with pytest.raises(StylelabError, match="norm_leak"):
+        _config(style, norm="instance", norm_leak=True).validate()
+    with pytest.raises(StylelabError, match="leak=True"):
+        Norm("instance", 4, leak=True)

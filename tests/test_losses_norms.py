@@ -145,3 +145,65 @@ def test_mean_std_layer_loss_per_sample_averages_to_the_batch_loss():
     assert losses.mean_std_style_loss({"l": features}, {"l": style}).item() == pytest.approx(per_sample.mean().item(), rel=1e-6)
     one_style = losses.mean_std_layer_loss(features, mean[:1], std[:1], reduction="none")  # one style for the batch
     assert one_style[1].item() == pytest.approx(losses.mean_std_layer_loss(features[1:2], mean[:1], std[:1]).item(), rel=1e-6)
+
+
+def test_peak_excess_by_hand():
+    # one channel [0, 0, 0, 4]: μ = 1, σ = sqrt(3 + ε), the peak's z = 3 / σ ≈ 1.732; τ = 1 leaves 0.732²
+    x = torch.tensor([0.0, 0.0, 0.0, 4.0]).view(1, 1, 2, 2)
+    z = 3 / (3 + norms.EPS) ** 0.5
+    assert norms.peak_excess(x, 1.0).item() == pytest.approx((z - 1) ** 2, rel=1e-6)
+    assert norms.peak_excess(x, 2.0).item() == 0.0
+    # a mean over samples and channels: a second, flat channel adds nothing but halves the mean
+    two = torch.cat([x, torch.ones_like(x)], dim=1)
+    assert norms.peak_excess(two, 1.0).item() == pytest.approx((z - 1) ** 2 / 2, rel=1e-6)
+
+
+def test_a_lone_spike_stands_out_as_sqrt_of_the_pixel_count():
+    # the droplet's growth with the image: one pixel of any height in an N-pixel zero map has z = sqrt(N − 1)
+    for side in (16, 32, 64):
+        x = torch.zeros(1, 1, side, side)
+        x[0, 0, 3, 5] = 100.0  # tall enough that σ's ε is negligible
+        assert norms.peak_excess(x, 0.0).sqrt().item() == pytest.approx((side * side - 1) ** 0.5, rel=1e-4)
+
+
+def test_norm_input_peaks_collects_every_instance_norm_input():
+    conv = torch.nn.Conv2d(3, 4, 3)
+    net = torch.nn.Sequential(conv, norms.InstanceNorm(4), torch.nn.Conv2d(4, 4, 1), norms.InstanceNorm(4))
+    x = torch.randn(2, 3, 12, 12)
+    first = conv(x)
+    second = net[2](norms.instance_norm(first))  # γ = 1, β = 0: the first norm's output
+    expected = (norms.peak_excess(first, 1.0) + norms.peak_excess(second, 1.0)) / 2
+    peaks = norms.NormInputPeaks(net, threshold=1.0)
+    net(x)
+    assert peaks.take().item() == pytest.approx(expected.item(), rel=1e-6)
+    with pytest.raises(StylelabError, match="no forward pass"):
+        peaks.take()
+    peaks.remove()
+    net(x)
+    with pytest.raises(StylelabError, match="no forward pass"):
+        peaks.take()
+    with pytest.raises(StylelabError, match="no instance norm"):
+        norms.NormInputPeaks(torch.nn.Sequential(torch.nn.Conv2d(3, 3, 1), torch.nn.BatchNorm2d(3)), 1.0)
+    # ``within``: only the norms inside the named submodules (here the second norm, module "3")
+    later = norms.NormInputPeaks(net, threshold=1.0, within=("3",))
+    net(x)
+    assert later.take().item() == pytest.approx(norms.peak_excess(second, 1.0).item(), rel=1e-6)
+    with pytest.raises(StylelabError, match="no instance norm within 7"):
+        norms.NormInputPeaks(net, 1.0, within=("7",))
+
+
+def test_leaky_conditional_instance_norm_adds_its_leak_times_the_centred_input():
+    torch.manual_seed(0)
+    x = torch.randn(2, 4, 5, 6) * 3 + 1
+    plain = norms.ConditionalInstanceNorm(4, 2)
+    leaky = norms.ConditionalInstanceNorm(4, 2, leak=True)
+    leaky.load_state_dict({**plain.state_dict(), "leak": torch.zeros(4)})
+    assert torch.equal(leaky(x, 1), plain(x, 1))            # ℓ = 0: plain CIN, so a trained net starts unchanged
+    leak = torch.tensor([0.0, 0.5, -1.0, 2.0])
+    with torch.no_grad():
+        leaky.leak.copy_(leak)
+    centred = x - x.mean(dim=(2, 3), keepdim=True)
+    assert torch.allclose(leaky(x, 1) - plain(x, 1), leak.view(1, -1, 1, 1) * centred, atol=1e-5)
+    # the leaky path keeps the channel's scale: doubling x doubles it, while CIN's part is unchanged
+    assert torch.allclose(leaky(2 * x, 1) - plain(2 * x, 1), 2 * leak.view(1, -1, 1, 1) * centred, atol=1e-5)
+    assert plain.state_dict().keys() == {"weight", "bias"}    # a plain CIN file has no ℓ to carry

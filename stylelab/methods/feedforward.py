@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .. import distributed, images, timing
+from .. import distributed, images, norms, timing
 from ..datasets import RandomCropDataset, batch_rows, stable_seed, training_photos
 from ..encoders import MultiLayerEncoder
 from ..errors import StylelabError
@@ -61,6 +61,12 @@ class FeedForwardConfig:
     content_weight: float = 1.0
     style_weight: float = 10.0  # β/α with the normalised losses of stylelab.perceptual
     tv_weight: float = 0.0
+    # issue #23: weight and threshold τ of norms.peak_excess on every instance norm's input (0: off), the
+    # penalty on the narrow spikes that defeat instance norm and show as round blobs on large images
+    peak_weight: float = 0.0
+    peak_threshold: float = 8.0
+    peak_within: tuple[str, ...] = ()  # only the norms inside these blocks ("body.3": the first residual block)
+    norm_leak: bool = False  # CIN's leaky form, + ℓ (x − μ): the channel's scale without a spike (Johnson net)
     normalize: str = "total"  # stylelab.perceptual: "total" keeps the paper's balance between layers
     photos: tuple[str, ...] | None = None  # names in the photo manifest; None: all of them
     crop_range: tuple[float, float] = (0.5, 1.0)  # crop side as a fraction of the photo's short side
@@ -84,12 +90,19 @@ class FeedForwardConfig:
         check_run_settings(lr=self.lr, image_size=self.image_size, max_side=self.max_side,
                            counts={"batch_size": self.batch_size, "steps": self.steps, "style_size": self.style_size},
                            weights={"content_weight": self.content_weight, "style_weight": self.style_weight,
-                                    "tv_weight": self.tv_weight})
+                                    "tv_weight": self.tv_weight, "peak_weight": self.peak_weight})
+        if not self.peak_threshold > 0:
+            raise StylelabError(f"peak_threshold must be a positive z-score, got {self.peak_threshold}")
+        if self.norm_leak and (self.norm != "conditional_instance" or self.architecture != "johnson"):
+            raise StylelabError("norm_leak is the leaky form of conditional instance norm in the Johnson net; this "
+                                f"config has norm={self.norm!r}, architecture={self.architecture!r}")
+        if self.peak_weight > 0 and self.norm == "batch":
+            raise StylelabError("peak_weight penalises spikes under instance norm; this net uses norm='batch'")
 
     def build_net(self) -> nn.Module:
         self.validate()
         if self.architecture == "johnson":
-            return TransformNet(norm=self.norm, num_styles=len(self.styles))
+            return TransformNet(norm=self.norm, num_styles=len(self.styles), leak=self.norm_leak)
         return TextureNet(norm=self.norm, num_styles=len(self.styles))
 
     def perceptual(self) -> PerceptualConfig:
@@ -168,6 +181,7 @@ def train_net(config: FeedForwardConfig, encoder: MultiLayerEncoder, *, dataset=
     # The content loss normalised by its target's mean square ("total") divides by a batch statistic: under
     # DDP it must be the global batch's, so that N processes take the steps of one.
     global_content_scale = group.distributed and config.normalize != "none" and config.content_weight > 0
+    peaks = norms.NormInputPeaks(net, config.peak_threshold, config.peak_within) if config.peak_weight > 0 else None
 
     def step(i: int, content: torch.Tensor) -> dict[str, torch.Tensor]:
         started = time.perf_counter()
@@ -191,6 +205,9 @@ def train_net(config: FeedForwardConfig, encoder: MultiLayerEncoder, *, dataset=
                                    + config.tv_weight * losses["tv"])
             else:
                 losses = loss(output, content, ids)
+            if peaks is not None:
+                losses["peak"] = peaks.take()
+                losses["total"] = losses["total"] + config.peak_weight * losses["peak"]
         losses["total"].backward()
         optimizer.step()
         return {**losses, "step_s": time.perf_counter() - started}  # summed, it is the recipe's wall time
@@ -200,6 +217,8 @@ def train_net(config: FeedForwardConfig, encoder: MultiLayerEncoder, *, dataset=
                     description=f"{config.architecture}/{config.norm}",
                     data=distributed.Batches(partial(_content_batch, dataset, config.batch_size), config.batch_size,
                                              workers), device=device)
+    if peaks is not None:
+        peaks.remove()
     net.eval()
     return TrainedNet(net, config, history)
 
@@ -314,7 +333,10 @@ class FeedForwardMethod(Method):
             # the parent's weights in the net *this* config builds, so that a parent of another kind is one line
             net = config.build_net()
             try:
-                net.load_state_dict(parent.net.state_dict())
+                # a CIN parent may start a leaky CIN net: its ℓ start at zero, where the net is the parent's
+                missing, unexpected = net.load_state_dict(parent.net.state_dict(), strict=False)
+                if unexpected or any(not key.endswith(".leak") for key in missing):
+                    raise RuntimeError("the parent's layers differ")
             except RuntimeError:
                 raise StylelabError(f"--init-from {Path(str(init_from)).name} is a {parent.config.architecture}/"
                                     f"{parent.config.norm} net of {len(parent.config.styles)} style(s); it cannot start a "

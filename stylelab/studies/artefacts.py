@@ -39,9 +39,11 @@ def photo(name: str, size: int) -> torch.Tensor:
 
 
 def measures(output: torch.Tensor, content: torch.Tensor, encoder=None, style: torch.Tensor | None = None) -> dict:
-    """Blobs (the list), crosshatch amplitude, peak share and period, and the style ratio when an encoder is given."""
+    """Dark blobs and spots of any colour (the lists), crosshatch amplitude, peak share and period, and the style
+    ratio when an encoder is given."""
     hatch = artefacts.crosshatch(output, content)
-    out = {"blobs": artefacts.dark_blobs(output, content), "crosshatch": hatch.amplitude,
+    out = {"blobs": artefacts.dark_blobs(output, content), "spots": artefacts.spots(output, content),
+           "crosshatch": hatch.amplitude,
            "peak_share": hatch.peak_share, "period": hatch.period}
     if encoder is not None and style is not None:
         out["style ratio"] = round(style_ratio(encoder, output, content, style).item(), 3)
@@ -65,23 +67,22 @@ def survey(weights: str, *, photos: Sequence[str] = PHOTOS, sizes: Sequence[int]
                 out = feedforward.stylize(net, content, index).clamp(0, 1)
                 scored = size in ratio_sizes and encoder is not None
                 m = measures(out, content, encoder if scored else None, style_images[index] if scored else None)
-                found = artefacts.spots(out, content)
                 rows.append({"size": size or "native", "photo": name, "style": style.split("/")[-1],
                              "pixels": f"{out.shape[-1]}x{out.shape[-2]}", "blobs": len(m["blobs"]),
-                             "spots": len(found),
+                             "spots": len(m["spots"]),
                              "crosshatch": m["crosshatch"], "peak_share": m["peak_share"], "period": m["period"],
                              "style ratio": m.get("style ratio", "")})
                 if keep_outputs:
-                    outputs[(size, name, style)] = (out.cpu(), m["blobs"], found)
+                    outputs[(size, name, style)] = (out.cpu(), m["blobs"], m["spots"])
     return (rows, outputs) if keep_outputs else rows
 
 
 def before_after(before: torch.nn.Module, after: torch.nn.Module, contents: Sequence[torch.Tensor],
                  content_names: Sequence[str], styles: Sequence[torch.Tensor], style_names: Sequence[str],
                  encoder) -> tuple[list[dict], dict]:
-    """Two nets of the same styles on the same photos: per photo × style, each net's blobs, crosshatch (and its
-    period in pixels) and style ratio side by side;
-    ``outputs[(photo, style)] = (before output, before blobs, after output, after blobs)``."""
+    """Two nets of the same styles on the same photos: per photo × style, each net's dark blobs, spots, crosshatch
+    (and its period in pixels) and style ratio side by side;
+    ``outputs[(photo, style)] = ((before output, blobs, spots), (after output, blobs, spots))``."""
     rows, outputs = [], {}
     for content, cname in zip(contents, content_names):
         for index, (style, sname) in enumerate(zip(styles, style_names)):
@@ -94,42 +95,56 @@ def before_after(before: torch.nn.Module, after: torch.nn.Module, contents: Sequ
             short = sname.split("/")[-1]
             rows.append({"photo": cname, "style": short,
                          "blobs before": len(m[0]["blobs"]), "blobs after": len(m[1]["blobs"]),
+                         "spots before": len(m[0]["spots"]), "spots after": len(m[1]["spots"]),
                          "crosshatch before": m[0]["crosshatch"], "crosshatch after": m[1]["crosshatch"],
                          "period before": m[0]["period"], "period after": m[1]["period"],
                          "ratio before": m[0]["style ratio"], "ratio after": m[1]["style ratio"]})
-            outputs[(cname, short)] = (pair[0].cpu(), m[0]["blobs"], pair[1].cpu(), m[1]["blobs"])
+            outputs[(cname, short)] = tuple((out.cpu(), mm["blobs"], mm["spots"]) for out, mm in zip(pair, m))
     return rows, outputs
 
 
 def before_after_figure(outputs: dict, rows: Sequence[dict], *, labels: tuple[str, str] = ("before", "after")):
-    """One row per photo × style: before and after, each blob ringed in red, the measures in the titles."""
+    """One row per photo × style: before and after, blobs and spots ringed (:func:`ring`), the measures in the titles."""
     import matplotlib.pyplot as plt
-    from matplotlib.patches import Circle
 
     fig, axes = plt.subplots(len(rows), 2, figsize=(5.2, 2.3 * len(rows)), squeeze=False)
     for ax_row, row in zip(axes, rows):
-        out_b, blobs_b, out_a, blobs_a = outputs[(row["photo"], row["style"])]
-        panels = [(out_b, blobs_b, labels[0], "before"), (out_a, blobs_a, labels[1], "after")]
-        for ax, (out, blobs, label, key) in zip(ax_row, panels):
+        for ax, (out, blobs, found), label, key in zip(ax_row, outputs[(row["photo"], row["style"])], labels,
+                                                       ("before", "after")):
             ax.imshow(out[0].permute(1, 2, 0).clamp(0, 1).numpy())
-            for blob in blobs:
-                ax.add_patch(Circle((blob.x, blob.y), max(6.0, blob.area ** 0.5), fill=False, color="red", lw=1.2))
-            ax.set_title(f"{row['photo']} · {row['style']} · {label}\nblobs {row['blobs ' + key]} · hatch "
-                         f"{row['crosshatch ' + key]:.1f} · ratio {row['ratio ' + key]:.2f}", fontsize=7)
-        for ax in ax_row:
+            ring(ax, blobs, found)
+            ax.set_title(f"{row['photo']} · {row['style']} · {label}\nblobs {row['blobs ' + key]} · spots "
+                         f"{row['spots ' + key]} · hatch {row['crosshatch ' + key]:.1f} · ratio "
+                         f"{row['ratio ' + key]:.2f}", fontsize=7)
             ax.set_xticks([])
             ax.set_yticks([])
     fig.tight_layout(pad=0.4)
     return fig
 
 
+def ring(ax, blobs, found, scale: float = 1.0) -> None:
+    """Ring each dark blob in red and each spot (any colour) in a dashed cyan ring a little wider (a dark blob is
+    usually a spot too), on an image drawn ``scale`` times the measured one's size."""
+    from matplotlib.patches import Circle
+
+    for blob in blobs:
+        radius = max(4.0, (blob.area ** 0.5) * scale)
+        ax.add_patch(Circle((blob.x * scale, blob.y * scale), radius, fill=False, color="red", lw=1.2))
+    for spot in found:
+        radius = max(4.0, (spot.area ** 0.5) * scale) + 3
+        ax.add_patch(Circle((spot.x * scale, spot.y * scale), radius, fill=False, color="cyan", lw=1.0, ls="--"))
+
+
 def blob_table(outputs, contents, content_names: Sequence[str], style_names: Sequence[str]) -> list[dict]:
-    """Dark blobs per photo and style of a grid already computed (``outputs[i][j]``: photo i, style j)."""
+    """Dark blobs and spots per photo and style of a grid already computed (``outputs[i][j]``: photo i, style j):
+    columns ``"<style> blobs"`` and ``"<style> spots"``."""
     rows = []
     for i, name in enumerate(content_names):
         row = {"content": name}
         for j, style in enumerate(style_names):
-            row[style.split("/")[-1]] = len(artefacts.dark_blobs(outputs[i][j], contents[i]))
+            output, short = outputs[i][j].clamp(0, 1), style.split("/")[-1]
+            row[f"{short} blobs"] = len(artefacts.dark_blobs(output, contents[i]))
+            row[f"{short} spots"] = len(artefacts.spots(output, contents[i]))
         rows.append(row)
     return rows
 
@@ -141,10 +156,8 @@ def _path(weights: str) -> Path:
 
 def contact_sheet(outputs: dict, size: int, styles: Sequence[str], photos: Sequence[str] = PHOTOS,
                   thumb: int = 320):
-    """Outputs at one size as a photos × styles grid (thumbnails), each dark blob ringed in red, each spot
-    (any colour) in a dashed cyan ring a little wider (a dark blob is usually a spot too)."""
+    """Outputs at one size as a photos × styles grid (thumbnails), blobs and spots ringed (:func:`ring`)."""
     import matplotlib.pyplot as plt
-    from matplotlib.patches import Circle
 
     fig, axes = plt.subplots(len(photos), len(styles), figsize=(2.4 * len(styles), 1.9 * len(photos)),
                              squeeze=False)
@@ -155,13 +168,7 @@ def contact_sheet(outputs: dict, size: int, styles: Sequence[str], photos: Seque
             scale = thumb / max(out.shape[-2:])
             small = torch.nn.functional.interpolate(out, scale_factor=scale, mode="bilinear", antialias=True)
             ax.imshow(small[0].permute(1, 2, 0).clamp(0, 1).numpy())
-            for blob in blobs:
-                radius = max(4.0, (blob.area ** 0.5) * scale)
-                ax.add_patch(Circle((blob.x * scale, blob.y * scale), radius, fill=False, color="red", lw=1.2))
-            for spot in found:
-                radius = max(4.0, (spot.area ** 0.5) * scale) + 3
-                ax.add_patch(Circle((spot.x * scale, spot.y * scale), radius, fill=False, color="cyan", lw=1.0,
-                                    ls="--"))
+            ring(ax, blobs, found, scale)
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0:

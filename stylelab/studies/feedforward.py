@@ -84,6 +84,10 @@ def training_stages(trained: TrainedNet) -> list[dict]:
                        "photos' short side ≤ (px)": config["max_side"],
                        "crop / short side": "–".join(f"{v:g}" for v in config["crop_range"]),
                        "lr": config["lr"], "TV weight": config["tv_weight"],
+                       # issue #23's penalty on instance-norm input peaks (absent from older files: off)
+                       "peak weight (z > τ)": (f"{config['peak_weight']:g} (τ {config['peak_threshold']:g})"
+                                               if config.get("peak_weight") else "—"),
+                       "leaky CIN (+ ℓ (x − μ))": "yes" if config.get("norm_leak") else "no",
                        "minutes": round(recipe.get("wall_time_s", float("nan")) / 60, 1)})
         if not parent:
             return stages[::-1]
