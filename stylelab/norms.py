@@ -71,7 +71,8 @@ def peak_excess(x: torch.Tensor, threshold: float, eps: float = EPS) -> torch.Te
     Instance norm rescales every channel by its σ, so a net can defeat it with a narrow spike that dominates σ
     and sets the scale of the rest of the map (the "droplet" artefact, Karras et al. 2020, §2): that spike
     shows as a round blob in the image, and it grows as about sqrt(N/A) for a spike of area A in N pixels, i.e.
-    with the image. Penalising z-scores above τ during training takes that lever away (issue #23)."""
+    with the image. Tried as a training penalty for issue #23 (``FeedForwardConfig.peak_weight``): the peaks fell,
+    but the net spread each spike into a wider smudge instead (``stylelab/pretrained/cin_instance_4styles.md``)."""
     mean, std = mean_std(x, eps)
     peaks = ((x - mean).abs() / std).amax(dim=(2, 3))
     return (peaks - threshold).clamp_min(0).square().mean()
@@ -137,7 +138,9 @@ class ConditionalInstanceNorm(nn.Module):
 
     Instance norm throws away each channel's scale; a net that needs it learns a narrow spike that dominates σ,
     so that the rest of the channel is divided by a constant (the droplet artefact, Karras et al. 2020): round
-    blobs that grow with the image. ℓ hands the net the scale without a spike; with ℓ = 0 it is plain CIN.
+    blobs that grow with the image. ℓ offers the net the scale without a spike; with ℓ = 0 it is plain CIN. Tried
+    for issue #23 (``FeedForwardConfig.norm_leak``), fine-tuned and from scratch, it did not stop the blobs
+    (``stylelab/pretrained/cin_instance_4styles.md``).
     """
 
     def __init__(self, num_features: int, num_styles: int, eps: float = EPS, leak: bool = False):

@@ -61,8 +61,8 @@ class FeedForwardConfig:
     content_weight: float = 1.0
     style_weight: float = 10.0  # β/α with the normalised losses of stylelab.perceptual
     tv_weight: float = 0.0
-    # issue #23: weight and threshold τ of norms.peak_excess on every instance norm's input (0: off), the
-    # penalty on the narrow spikes that defeat instance norm and show as round blobs on large images
+    # issue #23 (tried, not in a shipped net): weight and threshold τ of norms.peak_excess on every instance
+    # norm's input (0: off), a penalty on the narrow spikes that defeat instance norm and show as round blobs
     peak_weight: float = 0.0
     peak_threshold: float = 8.0
     peak_within: tuple[str, ...] = ()  # only the norms inside these blocks ("body.3": the first residual block)

@@ -104,7 +104,8 @@ def before_after(before: torch.nn.Module, after: torch.nn.Module, contents: Sequ
 
 
 def before_after_figure(outputs: dict, rows: Sequence[dict], *, labels: tuple[str, str] = ("before", "after")):
-    """One row per photo × style: before and after, blobs and spots ringed (:func:`ring`), the measures in the titles."""
+    """One row per photo × style: before and after, blobs and spots ringed (:func:`ring`), the measures in the
+    titles."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(len(rows), 2, figsize=(5.2, 2.3 * len(rows)), squeeze=False)
@@ -226,7 +227,8 @@ def main(argv=None) -> int:
         for row in summarise(rows):
             summary.append({"net": name, **row})
             print(summary[-1])
-    provenance.save_table(summary, args.summary, stamp, args.out, "dark blobs, crosshatch and style ratio per net and size")
+    provenance.save_table(summary, args.summary, stamp, args.out,
+                          "dark blobs, spots, crosshatch and style ratio per net and size")
     return 0
 
 
