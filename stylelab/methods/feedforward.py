@@ -212,13 +212,15 @@ def train_net(config: FeedForwardConfig, encoder: MultiLayerEncoder, *, dataset=
         optimizer.step()
         return {**losses, "step_s": time.perf_counter() - started}  # summed, it is the recipe's wall time
 
-    history = train(step, config.steps, stateful={"net": net, "optimizer": optimizer}, checkpoint=checkpoint,
-                    checkpoint_every=checkpoint_every, progress=progress,
-                    description=f"{config.architecture}/{config.norm}",
-                    data=distributed.Batches(partial(_content_batch, dataset, config.batch_size), config.batch_size,
-                                             workers), device=device)
-    if peaks is not None:
-        peaks.remove()
+    try:
+        history = train(step, config.steps, stateful={"net": net, "optimizer": optimizer}, checkpoint=checkpoint,
+                        checkpoint_every=checkpoint_every, progress=progress,
+                        description=f"{config.architecture}/{config.norm}",
+                        data=distributed.Batches(partial(_content_batch, dataset, config.batch_size),
+                                                 config.batch_size, workers), device=device)
+    finally:  # an interrupted run must not leave hooks that keep collecting on the caller's net
+        if peaks is not None:
+            peaks.remove()
     net.eval()
     return TrainedNet(net, config, history)
 
