@@ -229,3 +229,24 @@ def load_batch(sources: Sequence, side: int, device: str | torch.device = "cpu")
     """Several images as one (N, 3, side, side) batch: short side scaled to ``side``, centre-cropped."""
     tiles = [TF.center_crop(load_image(source, short_side=side), [side, side]) for source in sources]
     return torch.cat(tiles).to(device)
+
+
+def slider_view(render, *, description: str = "t", minimum: float = 0.0, maximum: float = 1.0, step: float = 0.05,
+                value: float = 0.5):
+    """A slider and the image ``render(t)`` draws ((1, 3, H, W) in [0, 1]), as one ipywidgets box; moving the
+    slider redraws the image. An Image widget and not ``ipywidgets.interact``: an interact whose function
+    displays anything never finishes under papermill (nbclient 0.11, ipywidgets 8: its Output widget waits for a
+    frontend), so a notebook run by hand through papermill hung there."""
+    import ipywidgets as widgets
+
+    slider = widgets.FloatSlider(min=minimum, max=maximum, step=step, value=value, description=description)
+    view = widgets.Image(format="png")
+
+    def draw(change=None) -> None:
+        buffer = io.BytesIO()
+        to_pil(render(slider.value)).save(buffer, "png")
+        view.value = buffer.getvalue()
+
+    slider.observe(draw, "value")
+    draw()
+    return widgets.VBox([slider, view])

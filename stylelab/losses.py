@@ -3,15 +3,20 @@
 Gatys et al.: content loss at one layer, style loss as the distance between Gram matrices.
 Huang & Belongie (AdaIN): style loss as the distance between channel means and standard deviations.
 Johnson et al. / Gatys: total variation as a smoothness prior.
+Issue #23: a tone term that keeps the output's low-pass lightness on the photo's (up to one tone curve).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import math
+
 import torch
 import torch.nn.functional as F
+from torchvision.transforms.functional import gaussian_blur
 
+from .errors import StylelabError
 from .norms import mean_std
 
 
@@ -87,3 +92,32 @@ def total_variation(image: torch.Tensor) -> torch.Tensor:
     vertical = (image[..., 1:, :] - image[..., :-1, :]).abs().mean()
     horizontal = (image[..., :, 1:] - image[..., :, :-1]).abs().mean()
     return vertical + horizontal
+
+
+#: Rec. 601 luma weights (the grey level of :mod:`stylelab.artefacts`)
+LUMA = (0.299, 0.587, 0.114)
+
+
+def tone_loss(output: torch.Tensor, content: torch.Tensor, sigma: float) -> torch.Tensor:
+    """How far the output's low-pass lightness leaves the photo's, after one affine tone curve per image:
+
+        r = G_σ * Y(x) − (a · G_σ * Y(c) + b),   (a, b) the least-squares fit per image,   L = mean r²
+
+    with Y the luma and G_σ a Gaussian of ``sigma`` pixels. A style may relight the whole image (a sketch is
+    brighter, a night scene darker): a and b absorb that. What stays in r is local: a region drawn much darker
+    or brighter than the photo says, at the scale of σ — the round blobs of issue #23, which the Gram loss
+    rewards (they add the style's black mass) and the relu2_2 content loss barely sees over a dark region.
+    """
+    if output.shape[0] != content.shape[0] or output.shape[-2:] != content.shape[-2:]:
+        raise StylelabError(f"tone_loss needs output and content of one size, got {tuple(output.shape)} "
+                            f"and {tuple(content.shape)}")
+    if not sigma > 0:
+        raise StylelabError(f"the tone term's blur sigma must be positive, got {sigma}")
+    weights = output.new_tensor(LUMA).view(1, 3, 1, 1)
+    kernel = 2 * math.ceil(3 * sigma) + 1
+    low = [gaussian_blur((image * weights).sum(1, keepdim=True), [kernel, kernel], [sigma, sigma]).flatten(1)
+           for image in (output, content.to(output.dtype))]
+    x, c = low[0], low[1].detach()
+    c_centred, x_mean = c - c.mean(1, keepdim=True), x.mean(1, keepdim=True)
+    slope = (c_centred * (x - x_mean)).mean(1, keepdim=True) / c_centred.square().mean(1, keepdim=True).clamp_min(1e-8)
+    return (x - x_mean - slope * c_centred).square().mean()

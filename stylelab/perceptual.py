@@ -1,13 +1,15 @@
 """The perceptual loss every trained method shares (Gatys, Johnson/Ulyanov, CIN, AdaIN).
 
-    L(x) = α · L_content(x) + β · L_style(x) + γ · TV(x)
+    L(x) = α · L_content(x) + β · L_style(x) + γ · TV(x)   (+ τ · L_tone(x), issue #23, off by default)
 
 * content: mean squared error of one encoder layer to a target (the content image's features, or
   a given feature map such as AdaIN's t);
 * style: Gatys' Gram loss Σ_l w_l E_l (``style_loss="gram"``) or AdaIN's mean/std loss
   (``style_loss="mean_std"``), against one of N precomputed style targets chosen per sample by a
   style id (CIN trains N styles in one batch), or against style images given per batch (AdaIN);
-* TV: total variation of the output.
+* TV: total variation of the output;
+* tone (``tone_weight`` > 0): :func:`stylelab.losses.tone_loss`, the output's low-pass lightness against the
+  content photo's up to one affine tone curve per image.
 
 Normalisation (``normalize``), an explicit departure from the raw losses of :mod:`stylelab.losses`
 so that α, β mean the same for every encoder (the activations of the BatchNorm'd CRAFT encoder and
@@ -36,7 +38,7 @@ from torch import nn
 
 from .encoders import MultiLayerEncoder
 from .errors import StylelabError
-from .losses import content_loss, gram_layer_loss, gram_matrix, mean_std_layer_loss, total_variation
+from .losses import content_loss, gram_layer_loss, gram_matrix, mean_std_layer_loss, tone_loss, total_variation
 from .norms import mean_std
 
 STYLE_LOSSES = ("gram", "mean_std")
@@ -57,15 +59,20 @@ class PerceptualConfig:
     style_weight: float = 1e3  # β
     tv_weight: float = 0.0  # γ
     normalize: str = "total"
+    # issue #23: weight of losses.tone_loss (0: off) and its blur σ as a fraction of the image's short side
+    tone_weight: float = 0.0
+    tone_sigma: float = 0.03
 
     def validate(self, encoder: MultiLayerEncoder) -> None:
         if self.style_loss not in STYLE_LOSSES:
             raise StylelabError(f"style_loss must be one of {', '.join(STYLE_LOSSES)}, not {self.style_loss!r}")
         if self.normalize not in NORMALIZATIONS:
             raise StylelabError(f"normalize must be one of {', '.join(NORMALIZATIONS)}, not {self.normalize!r}")
-        for name in ("content_weight", "style_weight", "tv_weight"):
+        for name in ("content_weight", "style_weight", "tv_weight", "tone_weight"):
             if getattr(self, name) < 0:
                 raise StylelabError(f"{name} must be non-negative, got {getattr(self, name)}")
+        if not 0 < self.tone_sigma < 0.5:
+            raise StylelabError(f"tone_sigma is a fraction of the image's short side in (0, 0.5), got {self.tone_sigma}")
         encoder.check_layers(([self.content_layer] if self.content_layer else []) + list(self.style_layers))
         if self.layer_weights is not None:
             missing = set(self.style_layers) - set(self.layer_weights)
@@ -189,7 +196,13 @@ class PerceptualLoss(nn.Module):
             style_term = self._style_term(features, targets, scales)
         tv = total_variation(output) if cfg.tv_weight > 0 else zero
         total = cfg.content_weight * content_term + cfg.style_weight * style_term + cfg.tv_weight * tv
-        return {"total": total, "content": content_term, "style": style_term, "tv": tv}
+        terms = {"total": total, "content": content_term, "style": style_term, "tv": tv}
+        if cfg.tone_weight > 0:
+            if content is None:
+                raise StylelabError("the tone term compares the output with the content photo: give content")
+            terms["tone"] = tone_loss(output, content, cfg.tone_sigma * min(output.shape[-2:]))
+            terms["total"] = total + cfg.tone_weight * terms["tone"]
+        return terms
 
     def _style_ids(self, style_ids, batch: int, device) -> torch.Tensor:
         if self.num_styles == 0:

@@ -10,6 +10,7 @@ from stylelab import norms
 from stylelab.errors import StylelabError
 from stylelab.methods import feedforward
 from stylelab.methods.feedforward import FeedForwardConfig
+from stylelab.perceptual import PerceptualLoss
 from stylelab.weights import read_model, save_model
 
 
@@ -208,3 +209,21 @@ def test_norm_leak_belongs_to_the_cin_johnson_net(style):
         _config(style, norm="instance", norm_leak=True).validate()
     with pytest.raises(StylelabError, match="leak=True"):
         Norm("instance", 4, leak=True)
+
+
+def test_layer_weights_reach_the_style_term_in_the_style_layers_order(encoder, style):
+    config = _config(style, normalize="per_layer", layer_weights=(0.0, 1.0, 0.0, 0.0))
+    assert config.perceptual().weights() == {"relu1_2": 0.0, "relu2_2": 1.0, "relu3_3": 0.0, "relu4_3": 0.0}
+    style_image = feedforward.load_style_images(config.styles, config.style_size)
+    x = torch.rand(1, 3, 24, 24, generator=torch.Generator().manual_seed(4))
+    weighted = PerceptualLoss(encoder, config.perceptual(), style_image)(x, None, 0)["style"]
+    alone = PerceptualLoss(encoder, _config(style, normalize="per_layer", style_layers=("relu2_2",)).perceptual(),
+                           style_image)(x, None, 0)["style"]
+    assert weighted.item() == pytest.approx(alone.item(), rel=1e-5)
+    assert _config(style).perceptual().weights()["relu4_3"] == 0.25  # empty: 1/L each
+
+
+@pytest.mark.parametrize("weights", [(1.0, 1.0), (1.0, -1.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0)])
+def test_bad_layer_weights_are_one_line_errors(style, weights):
+    with pytest.raises(StylelabError, match="one non-negative weight per style layer"):
+        _config(style, layer_weights=weights).validate()

@@ -148,3 +148,13 @@ def test_array_value_ranges_are_converted_or_refused():
         images.load_image(np.array([[-0.5, 0.5]]))
     with pytest.raises(StylelabError, match="3 or 4 channels"):
         images.load_image(np.zeros((4, 4, 7), np.uint8))
+
+
+def test_the_slider_view_redraws_its_image_when_the_slider_moves():
+    # a grey level that follows the slider (0.2 → 51, 0.6 → 153): the PNG the view holds is the image render(t) draws
+    box = images.slider_view(lambda t: torch.full((1, 3, 4, 6), t), value=0.2)
+    slider, view = box.children
+    first = np.asarray(Image.open(io.BytesIO(view.value)))
+    assert first.shape == (4, 6, 3) and (first == 51).all()
+    slider.value = 0.6
+    assert (np.asarray(Image.open(io.BytesIO(view.value))) == 153).all()

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from torchvision.transforms.functional import gaussian_blur
 
 from stylelab import losses, nets
 from stylelab.encoders import build_encoder
@@ -123,3 +124,56 @@ def test_style_statistics_distance_by_hand(encoder):
     assert style_statistics_distance(encoder, x, s, ["relu1_1"]).item() == pytest.approx(by_hand.item(), rel=1e-4)
     assert style_ratio(encoder, s, x, s).item() == pytest.approx(0.0, abs=1e-6)
     assert style_ratio(encoder, x, x, s).item() == pytest.approx(1.0)
+
+
+def _disk(h, w, cy, cx, r):
+    yy, xx = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+    return ((yy - cy) ** 2 + (xx - cx) ** 2) <= r * r
+
+
+def test_tone_loss_ignores_one_tone_curve_and_sees_a_local_blob():
+    torch.manual_seed(2)
+    photo = torch.rand(1, 3, 48, 64) * 0.6 + 0.2
+    # a global affine relighting of the luma (every channel a·x + b) costs nothing
+    assert losses.tone_loss(0.5 * photo + 0.4, photo, 3.0).item() < 1e-10
+    # by hand: a flat photo and an output that is the same flat grey except for a black disk
+    flat = torch.full((1, 3, 48, 64), 0.5)
+    blob = flat.clone()
+    blob[..., _disk(48, 64, 24, 32, 6)] = 0.0
+    small = flat.clone()
+    small[..., _disk(48, 64, 24, 32, 3)] = 0.0
+    # the photo's low-pass luma is constant, so the fit is the output's mean: L = its variance after the blur
+    low = gaussian_blur((blob * torch.tensor(losses.LUMA).view(1, 3, 1, 1)).sum(1, keepdim=True), [19, 19], [3.0, 3.0])
+    assert losses.tone_loss(blob, flat, 3.0).item() == pytest.approx(low.var(unbiased=False).item(), rel=1e-4)
+    assert losses.tone_loss(blob, flat, 3.0) > 2 * losses.tone_loss(small, flat, 3.0) > 0
+    # the photo is a target, not a variable
+    x = blob.clone().requires_grad_()
+    target = flat.clone().requires_grad_()
+    losses.tone_loss(x, target, 3.0).backward()
+    assert x.grad.abs().sum() > 0 and target.grad is None
+
+
+def test_tone_loss_errors():
+    with pytest.raises(StylelabError, match="one size"):
+        losses.tone_loss(torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 20), 2.0)
+    with pytest.raises(StylelabError, match="sigma must be positive"):
+        losses.tone_loss(torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16), 0.0)
+
+
+def test_the_tone_term_joins_the_total_only_when_weighted(encoder):
+    torch.manual_seed(3)
+    style, content, x = torch.rand(1, 3, 32, 32), torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
+    cfg = PerceptualConfig(content_layer="relu2_1", style_layers=("relu1_1",), style_weight=2.0, tone_weight=5.0,
+                           tone_sigma=0.1)
+    out = PerceptualLoss(encoder, cfg, [style])(x, content, 0)
+    assert out["tone"].item() == pytest.approx(losses.tone_loss(x, content, 3.2).item(), rel=1e-5)
+    assert out["total"].item() == pytest.approx(out["content"].item() + 2 * out["style"].item()
+                                                + 5 * out["tone"].item(), rel=1e-5)
+    plain = PerceptualLoss(encoder, PerceptualConfig(content_layer="relu2_1", style_layers=("relu1_1",)), [style])
+    assert "tone" not in plain(x, content, 0)
+    with pytest.raises(StylelabError, match="give content"):
+        PerceptualLoss(encoder, cfg, [style])(x, style_ids=0)
+    with pytest.raises(StylelabError, match="tone_sigma"):
+        PerceptualLoss(encoder, PerceptualConfig(tone_sigma=0.7))
+    with pytest.raises(StylelabError, match="tone_weight must be non-negative"):
+        PerceptualLoss(encoder, PerceptualConfig(tone_weight=-1.0))

@@ -61,11 +61,18 @@ class FeedForwardConfig:
     content_weight: float = 1.0
     style_weight: float = 10.0  # β/α with the normalised losses of stylelab.perceptual
     tv_weight: float = 0.0
+    # w_l of each style layer, in style_layers' order (empty: 1/L each); with normalize="per_layer" they are
+    # the layers' shares directly (issue #23: under "total" relu4_3 gets 1e-5 of the style term)
+    layer_weights: tuple[float, ...] = ()
     # issue #23 (tried, not in a shipped net): weight and threshold τ of norms.peak_excess on every instance
     # norm's input (0: off), a penalty on the narrow spikes that defeat instance norm and show as round blobs
     peak_weight: float = 0.0
     peak_threshold: float = 8.0
     peak_within: tuple[str, ...] = ()  # only the norms inside these blocks ("body.3": the first residual block)
+    # issue #23: weight and blur σ (fraction of the crop's side) of losses.tone_loss, the output's low-pass
+    # lightness held to the photo's up to one tone curve: the loss that sees a black blob over a dark region
+    tone_weight: float = 0.0
+    tone_sigma: float = 0.03
     norm_leak: bool = False  # CIN's leaky form, + ℓ (x − μ): the channel's scale without a spike (Johnson net)
     normalize: str = "total"  # stylelab.perceptual: "total" keeps the paper's balance between layers
     photos: tuple[str, ...] | None = None  # names in the photo manifest; None: all of them
@@ -90,7 +97,12 @@ class FeedForwardConfig:
         check_run_settings(lr=self.lr, image_size=self.image_size, max_side=self.max_side,
                            counts={"batch_size": self.batch_size, "steps": self.steps, "style_size": self.style_size},
                            weights={"content_weight": self.content_weight, "style_weight": self.style_weight,
-                                    "tv_weight": self.tv_weight, "peak_weight": self.peak_weight})
+                                    "tv_weight": self.tv_weight, "peak_weight": self.peak_weight,
+                                    "tone_weight": self.tone_weight})
+        if self.layer_weights and (len(self.layer_weights) != len(self.style_layers)
+                                   or min(self.layer_weights) < 0 or not sum(self.layer_weights) > 0):
+            raise StylelabError(f"layer_weights needs one non-negative weight per style layer "
+                                f"({', '.join(self.style_layers)}), not all zero; got {list(self.layer_weights)}")
         if not self.peak_threshold > 0:
             raise StylelabError(f"peak_threshold must be a positive z-score, got {self.peak_threshold}")
         if self.norm_leak and (self.norm != "conditional_instance" or self.architecture != "johnson"):
@@ -106,9 +118,12 @@ class FeedForwardConfig:
         return TextureNet(norm=self.norm, num_styles=len(self.styles))
 
     def perceptual(self) -> PerceptualConfig:
+        layer_weights = dict(zip(self.style_layers, self.layer_weights)) if self.layer_weights else None
         return PerceptualConfig(content_layer=self.content_layer, style_layers=self.style_layers, style_loss="gram",
+                                layer_weights=layer_weights,
                                 content_weight=self.content_weight, style_weight=self.style_weight,
-                                tv_weight=self.tv_weight, normalize=self.normalize)
+                                tv_weight=self.tv_weight, normalize=self.normalize, tone_weight=self.tone_weight,
+                                tone_sigma=self.tone_sigma)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -198,11 +213,11 @@ def train_net(config: FeedForwardConfig, encoder: MultiLayerEncoder, *, dataset=
             if global_content_scale:
                 with torch.no_grad():
                     target = encoder(content, [config.content_layer])[config.content_layer]
-                losses = loss(output, None, ids, content_target=target)
+                losses = loss(output, content, ids, content_target=target)
                 local = target.float().square().mean().clamp_min(1e-12)
                 losses["content"] = losses["content"] * (local / distributed.global_mean(local))
                 losses["total"] = (config.content_weight * losses["content"] + config.style_weight * losses["style"]
-                                   + config.tv_weight * losses["tv"])
+                                   + config.tv_weight * losses["tv"] + config.tone_weight * losses.get("tone", 0.0))
             else:
                 losses = loss(output, content, ids)
             if peaks is not None:
