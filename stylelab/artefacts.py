@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from scipy import ndimage
 
 from .errors import StylelabError
+from .losses import LUMA
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def _as_hw3(image: torch.Tensor) -> torch.Tensor:
 
 def _luminance(image: torch.Tensor) -> torch.Tensor:
     r, g, b = image
-    return 0.299 * r + 0.587 * g + 0.114 * b
+    wr, wg, wb = LUMA
+    return wr * r + wg * g + wb * b
 
 
 def _matched(photo: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

@@ -69,8 +69,8 @@ class FeedForwardConfig:
     peak_weight: float = 0.0
     peak_threshold: float = 8.0
     peak_within: tuple[str, ...] = ()  # only the norms inside these blocks ("body.3": the first residual block)
-    # issue #23: weight and blur σ (fraction of the crop's side) of losses.tone_loss, the output's low-pass
-    # lightness held to the photo's up to one tone curve: the loss that sees a black blob over a dark region
+    # issue #23 (tried, not in a shipped net: it recoloured the droplets): weight and blur σ (fraction of the
+    # crop's side) of losses.tone_loss, the output's low-pass lightness held to the photo's up to one tone curve
     tone_weight: float = 0.0
     tone_sigma: float = 0.03
     norm_leak: bool = False  # CIN's leaky form, + ℓ (x − μ): the channel's scale without a spike (Johnson net)
