@@ -142,6 +142,8 @@ class NativeConditionalInstanceNorm(nn.Module):
     def forward(self, x: torch.Tensor, style) -> torch.Tensor:
         n, c = x.shape[:2]
         norm = self.norm
+        if norm.clip:  # clipped statistics are not one instance_norm kernel: the layer itself
+            return norm(x, style)
         if isinstance(style, int) and not isinstance(style, bool):
             if not 0 <= style < norm.num_styles:
                 return norm(x, style)  # the original layer raises its one-line error

@@ -38,19 +38,21 @@ def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
 class Norm(nn.Module):
     """One normalisation layer of the chosen kind; ``forward(x, style)`` ignores ``style`` unless CIN."""
 
-    def __init__(self, kind: str, channels: int, num_styles: int = 1, leak: bool = False):
+    def __init__(self, kind: str, channels: int, num_styles: int = 1, leak: bool = False, clip: float = 0.0):
         super().__init__()
         if kind not in NORMS:
             raise StylelabError(f"norm must be one of {', '.join(NORMS)}, not {kind!r}")
         if leak and kind != "conditional_instance":
             raise StylelabError(f"the leaky path (leak=True) belongs to norm='conditional_instance', not {kind!r}")
+        if clip and kind != "conditional_instance":
+            raise StylelabError(f"clipped statistics (clip={clip:g}) belong to norm='conditional_instance', not {kind!r}")
         self.kind = kind
         if kind == "batch":
             self.layer = nn.BatchNorm2d(channels)
         elif kind == "instance":
             self.layer = InstanceNorm(channels)
         elif kind == "conditional_instance":
-            self.layer = ConditionalInstanceNorm(channels, num_styles, leak=leak)
+            self.layer = ConditionalInstanceNorm(channels, num_styles, leak=leak, clip=clip)
         else:
             self.layer = nn.Identity()
 
@@ -67,12 +69,12 @@ class ConvBlock(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, *,
                  norm: str = "instance", num_styles: int = 1, relu: bool = True, upsample: int = 1,
-                 leak: bool = False):
+                 leak: bool = False, clip: float = 0.0):
         super().__init__()
         self.upsample = upsample
         self.pad = nn.ReflectionPad2d(kernel_size // 2)
         self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride)
-        self.norm = Norm(norm if relu else "none", out_channels, num_styles, leak and relu)
+        self.norm = Norm(norm if relu else "none", out_channels, num_styles, leak and relu, clip if relu else 0.0)
         self.relu = relu
 
     def forward(self, x: torch.Tensor, style=None) -> torch.Tensor:
@@ -85,12 +87,13 @@ class ConvBlock(nn.Module):
 class ResidualBlock(nn.Module):
     """x + norm(conv(relu(norm(conv(x))))): Johnson et al.'s residual block (no ReLU after the sum)."""
 
-    def __init__(self, channels: int, *, norm: str = "instance", num_styles: int = 1, leak: bool = False):
+    def __init__(self, channels: int, *, norm: str = "instance", num_styles: int = 1, leak: bool = False,
+                 clip: float = 0.0):
         super().__init__()
-        self.first = ConvBlock(channels, channels, 3, norm=norm, num_styles=num_styles, leak=leak)
+        self.first = ConvBlock(channels, channels, 3, norm=norm, num_styles=num_styles, leak=leak, clip=clip)
         self.pad = nn.ReflectionPad2d(1)
         self.conv = nn.Conv2d(channels, channels, 3)
-        self.norm = Norm(norm, channels, num_styles, leak)
+        self.norm = Norm(norm, channels, num_styles, leak, clip)
 
     def forward(self, x: torch.Tensor, style=None) -> torch.Tensor:
         return x + self.norm(self.conv(self.pad(self.first(x, style))), style)
@@ -118,9 +121,10 @@ class TransformNet(nn.Module):
     """
 
     def __init__(self, norm: str = "instance", num_styles: int = 1, width: int = 32, residual_blocks: int = 5,
-                 leak: bool = False):
+                 leak: bool = False, clip: float = 0.0):
         super().__init__()
-        kw = dict(norm=norm, num_styles=num_styles, leak=leak)  # leak: CIN's leaky form (norms.ConditionalInstanceNorm)
+        # leak, clip: CIN's leaky form and clipped statistics (norms.ConditionalInstanceNorm)
+        kw = dict(norm=norm, num_styles=num_styles, leak=leak, clip=clip)
         self.norm_kind, self.num_styles = norm, num_styles
         self.body = StyledSequential([
             ConvBlock(3, width, 9, **kw),

@@ -43,6 +43,18 @@ def instance_norm(x: torch.Tensor, eps: float = EPS) -> torch.Tensor:
     return (x - mean) / std
 
 
+def clipped_mean_std(x: torch.Tensor, clip: float, eps: float = EPS) -> tuple[torch.Tensor, torch.Tensor]:
+    """μ̃_nc, σ̃_nc: :func:`mean_std` of x clipped to μ ± kσ (k = ``clip``; the bounds carry no gradient):
+
+        x̃ = min(max(x, μ(x) − kσ(x)), μ(x) + kσ(x)),   μ̃ = μ(x̃),   σ̃ = σ(x̃)
+
+    A narrow spike of area A among N pixels adds at most A k² σ² / N to σ̃², so it can no longer set the scale of
+    the rest of its channel (issue #23; max and min, not a clamp, so that ONNX exports it)."""
+    mean, std = mean_std(x.detach(), eps)
+    clipped = torch.minimum(torch.maximum(x, mean - clip * std), mean + clip * std)
+    return mean_std(clipped, eps)
+
+
 def batch_norm(x: torch.Tensor, eps: float = EPS) -> torch.Tensor:
     """(x − μ) / σ with μ, σ over (N, H, W) per channel: training-mode ``nn.BatchNorm2d`` without affine."""
     _check_4d(x)
@@ -141,14 +153,20 @@ class ConditionalInstanceNorm(nn.Module):
     blobs that grow with the image. ℓ offers the net the scale without a spike; with ℓ = 0 it is plain CIN. Tried
     for issue #23 (``FeedForwardConfig.norm_leak``), fine-tuned and from scratch, it did not stop the blobs
     (``stylelab/pretrained/cin_instance_4styles.md``).
+
+    ``clip=k`` (> 0) takes μ, σ from x clipped to μ ± kσ (:func:`clipped_mean_std`), still γˢ (x − μ̃)/σ̃ + βˢ:
+    the statistics no longer reward a spike, the droplets' reason rather than their colour (issue #23).
     """
 
-    def __init__(self, num_features: int, num_styles: int, eps: float = EPS, leak: bool = False):
+    def __init__(self, num_features: int, num_styles: int, eps: float = EPS, leak: bool = False, clip: float = 0.0):
         super().__init__()
         if num_styles < 1:
             raise StylelabError(f"ConditionalInstanceNorm needs at least one style, got {num_styles}")
+        if clip < 0 or (0 < clip < 1):
+            raise StylelabError(f"clip is a bound in standard deviations (at least 1; 0: off), got {clip}")
         self.num_styles = num_styles
         self.eps = eps
+        self.clip = float(clip)
         self.weight = nn.Parameter(torch.ones(num_styles, num_features))  # γˢ
         self.bias = nn.Parameter(torch.zeros(num_styles, num_features))  # βˢ
         # ℓ of the leaky form (shared by the styles; zero: exactly CIN, so a trained CIN net starts unchanged)
@@ -172,10 +190,14 @@ class ConditionalInstanceNorm(nn.Module):
         weights = self.style_weights(style, x.shape[0], x.device)
         gamma = (weights @ self.weight).view(x.shape[0], -1, 1, 1)
         beta = (weights @ self.bias).view(x.shape[0], -1, 1, 1)
-        if self.leak is None:
+        if self.leak is None and not self.clip:
             return gamma * instance_norm(x, self.eps) + beta
-        mean, std = mean_std(x, self.eps)
-        return gamma * (x - mean) / std + beta + self.leak.view(1, -1, 1, 1) * (x - mean)
+        mean, std = clipped_mean_std(x, self.clip, self.eps) if self.clip else mean_std(x, self.eps)
+        y = gamma * (x - mean) / std + beta
+        return y if self.leak is None else y + self.leak.view(1, -1, 1, 1) * (x - mean)
+
+    def extra_repr(self) -> str:
+        return f"{self.weight.shape[1]}, styles={self.num_styles}" + (f", clip={self.clip:g}" if self.clip else "")
 
 
 class AdaIN(nn.Module):

@@ -46,6 +46,38 @@ def ulyanov_file(tmp_path_factory):
     return feedforward.save_net(tmp_path_factory.mktemp("ulyanov") / "ulyanov_random.pt", trained, {"note": "test"})
 
 
+@pytest.fixture(scope="module")
+def clipped_cin_file(tmp_path_factory):
+    """A 2-style CIN net with clipped statistics (issue #23) and random weights as a model file."""
+    from stylelab.norms import ConditionalInstanceNorm
+
+    torch.manual_seed(0)
+    config = feedforward.FeedForwardConfig(norm="conditional_instance", styles=("style/la_muse", "style/sketch"),
+                                           image_size=64, norm_clip=1.5)  # 1.5σ: many values clipped
+    net = config.build_net().eval()
+    for layer in net.modules():
+        if isinstance(layer, ConditionalInstanceNorm):
+            torch.nn.init.normal_(layer.weight, 1.0, 0.3)
+    trained = feedforward.TrainedNet(net, config)
+    return feedforward.save_net(tmp_path_factory.mktemp("cin") / "cin_clipped.pt", trained, {"note": "test"})
+
+
+@pytest.mark.slow
+def test_clipped_cin_exports_its_clipped_statistics(tmp_path, clipped_cin_file):
+    path = export.export_onnx("cin", str(clipped_cin_file), tmp_path / "clipped.onnx")
+    method = export.load("cin", str(clipped_cin_file))
+    graph = method.onnx_graph()
+    _, ops = _check_file(path, "cin", list(graph.inputs))
+    assert {"Max", "Min"} <= ops  # the clip travels with the graph (max and min against per-channel bounds)
+    runner = export.OnnxRunner(path, threads=1)
+    generator = torch.Generator().manual_seed(1)
+    for size in SIZES:
+        content = torch.rand(1, 3, *size, generator=generator)
+        for styles in ([1], [0.3, 0.7]):
+            reference = method.stylize(content, styles)
+            assert float((runner(*graph.feeds(content, styles)) - reference).abs().max()) <= TOLERANCE
+
+
 def _inputs(name: str, size: tuple[int, int], generator: torch.Generator):
     content = torch.rand(1, 3, *size, generator=generator)
     if name == "adain":

@@ -211,6 +211,21 @@ def test_norm_leak_belongs_to_the_cin_johnson_net(style):
         Norm("instance", 4, leak=True)
 
 
+def test_norm_clip_builds_clipped_cin_layers_and_belongs_to_the_cin_johnson_net(style):
+    from stylelab.nets import Norm
+    from stylelab.norms import ConditionalInstanceNorm
+
+    net = _config(style, norm="conditional_instance", norm_clip=4.0).build_net()
+    clips = [m.clip for m in net.modules() if isinstance(m, ConditionalInstanceNorm)]
+    assert clips == [4.0] * 15          # every CIN of the Johnson net: 3 down, 5 × 2 residual, 2 up
+    with pytest.raises(StylelabError, match="norm_clip clips"):
+        _config(style, norm="instance", norm_clip=4.0).validate()
+    with pytest.raises(StylelabError, match="norm_clip is a bound"):
+        _config(style, norm="conditional_instance", norm_clip=0.5).validate()
+    with pytest.raises(StylelabError, match="clipped statistics"):
+        Norm("batch", 4, clip=3.0)
+
+
 def test_layer_weights_reach_the_style_term_in_the_style_layers_order(encoder, style):
     config = _config(style, normalize="per_layer", layer_weights=(0.0, 1.0, 0.0, 0.0))
     assert config.perceptual().weights() == {"relu1_2": 0.0, "relu2_2": 1.0, "relu3_3": 0.0, "relu4_3": 0.0}

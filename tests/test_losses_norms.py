@@ -207,3 +207,34 @@ def test_leaky_conditional_instance_norm_adds_its_leak_times_the_centred_input()
     # the leaky path keeps the channel's scale: doubling x doubles it, while CIN's part is unchanged
     assert torch.allclose(leaky(2 * x, 1) - plain(2 * x, 1), 2 * leak.view(1, -1, 1, 1) * centred, atol=1e-5)
     assert plain.state_dict().keys() == {"weight", "bias"}    # a plain CIN file has no ℓ to carry
+
+
+def test_clipped_statistics_ignore_a_narrow_spike_that_plain_statistics_obey():
+    # by hand: 99 values alternating ±1 and one spike of 100. Plain σ ≈ 10 is all spike; with k = 3 the spike
+    # is clipped to μ + 3σ ≈ 31 (bounds from the plain statistics), which leaves σ̃ ≈ sqrt(10.6 − 0.32²) ≈ 3.24
+    x = torch.tensor([(-1.0) ** i for i in range(99)] + [100.0]).view(1, 1, 10, 10)
+    mean, std = norms.mean_std(x)
+    assert std.item() == pytest.approx(9.9985, abs=1e-3)    # sqrt(E[x²] − μ²) = sqrt((99 + 1e4)/100 − 1.01²)
+    bound = mean + 3 * std
+    clipped = torch.cat([x.flatten()[:99], bound.flatten()])
+    expected_mean, expected_std = clipped.mean(), clipped.var(unbiased=False).add(norms.EPS).sqrt()
+    mean_c, std_c = norms.clipped_mean_std(x, 3.0)
+    assert mean_c.item() == pytest.approx(expected_mean.item(), rel=1e-5)
+    assert std_c.item() == pytest.approx(expected_std.item(), rel=1e-5)
+    assert std_c.item() == pytest.approx(3.2405, abs=1e-3)
+    assert std_c.item() < std.item() / 3                    # the spike's say in the channel's scale is cut 3×
+    # a layer with clip=k normalises by them; its gradient flows through the clipped values, not the bounds
+    layer = norms.ConditionalInstanceNorm(1, 2, clip=3.0)
+    x.requires_grad_(True)
+    out = layer(x, 0)
+    assert torch.allclose(out, (x - mean_c) / std_c, atol=1e-5)
+    out.square().sum().backward()
+    assert torch.isfinite(x.grad).all()
+    # a wide bound clips nothing: plain CIN exactly, so k only matters where a value is far out
+    torch.manual_seed(0)
+    wide, plain = norms.ConditionalInstanceNorm(4, 2, clip=50.0), norms.ConditionalInstanceNorm(4, 2)
+    y = torch.randn(2, 4, 6, 6)
+    assert torch.allclose(wide(y, 1), plain(y, 1), atol=1e-6)
+    assert "clip=50" in repr(wide) and wide.state_dict().keys() == plain.state_dict().keys()
+    with pytest.raises(StylelabError, match="standard deviations"):
+        norms.ConditionalInstanceNorm(4, 2, clip=0.5)

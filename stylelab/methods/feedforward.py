@@ -74,6 +74,8 @@ class FeedForwardConfig:
     tone_weight: float = 0.0
     tone_sigma: float = 0.03
     norm_leak: bool = False  # CIN's leaky form, + ℓ (x − μ): the channel's scale without a spike (Johnson net)
+    # CIN's μ, σ from x clipped to μ ± kσ (0: off; Johnson net): a narrow spike cannot set its channel's scale
+    norm_clip: float = 0.0
     normalize: str = "total"  # stylelab.perceptual: "total" keeps the paper's balance between layers
     photos: tuple[str, ...] | None = None  # names in the photo manifest; None: all of them
     crop_range: tuple[float, float] = (0.5, 1.0)  # crop side as a fraction of the photo's short side
@@ -108,13 +110,19 @@ class FeedForwardConfig:
         if self.norm_leak and (self.norm != "conditional_instance" or self.architecture != "johnson"):
             raise StylelabError("norm_leak is the leaky form of conditional instance norm in the Johnson net; this "
                                 f"config has norm={self.norm!r}, architecture={self.architecture!r}")
+        if self.norm_clip and (self.norm != "conditional_instance" or self.architecture != "johnson"):
+            raise StylelabError("norm_clip clips the statistics of conditional instance norm in the Johnson net; this "
+                                f"config has norm={self.norm!r}, architecture={self.architecture!r}")
+        if self.norm_clip < 0 or 0 < self.norm_clip < 1:
+            raise StylelabError(f"norm_clip is a bound in standard deviations (at least 1; 0: off), got {self.norm_clip}")
         if self.peak_weight > 0 and self.norm == "batch":
             raise StylelabError("peak_weight penalises spikes under instance norm; this net uses norm='batch'")
 
     def build_net(self) -> nn.Module:
         self.validate()
         if self.architecture == "johnson":
-            return TransformNet(norm=self.norm, num_styles=len(self.styles), leak=self.norm_leak)
+            return TransformNet(norm=self.norm, num_styles=len(self.styles), leak=self.norm_leak,
+                                clip=self.norm_clip)
         return TextureNet(norm=self.norm, num_styles=len(self.styles))
 
     def perceptual(self) -> PerceptualConfig:
