@@ -1,7 +1,8 @@
 """The committed nets give, through the method interface, pinned outputs on a fixed input: the 128-px-crop nets
 (``…-128crops``) the values computed at rev 2ee5b55 with the old per-method functions, before the refactor into
-the interface (and the Johnson default, unchanged); the default CIN net, fine-tuned for issue #23, the values computed when those weights were committed (their
-sha256 is in stylelab/data/weights.tsv)."""
+the interface (and the Johnson default, unchanged); the default CIN net, fine-tuned for issue #23, and the
+clipped-statistics CIN net the values computed when those weights were committed (their sha256 is in
+stylelab/data/weights.tsv)."""
 
 import pytest
 import torch
@@ -19,6 +20,12 @@ BEFORE = {
     ("cin", None, (2,), ()): (11543.6759, [0.78877, 0.83229, 0.83312, 0.94049, 0.50326, 0.70428, 0.93429, 0.86463]),
     ("cin", None, (0.25, 0.25, 0.5, 0.0), ()): (9635.4055, [0.7789, 0.65456, 0.71602, 0.89054, 0.47284, 0.48778,
                                                            0.87206, 0.72231]),
+    # issue #23 piece 12, clipped CIN statistics (values computed when the weights were committed, 2026-12-03)
+    ("cin", "cin-instance-4styles-clipped", (2,), ()): (11545.3151, [0.80926, 0.7861, 0.79286, 0.90135, 0.53787,
+                                                                     0.37209, 0.83748, 0.79847]),
+    ("cin", "cin-instance-4styles-clipped", (0.25, 0.25, 0.5, 0.0), ()): (9145.3418, [0.75226, 0.65191, 0.68895,
+                                                                                     0.82025, 0.32708, 0.27981,
+                                                                                     0.74899, 0.64255]),
     ("adain", None, "style", (("alpha", 0.7),)): (9528.0277, [0.67542, 0.56068, 0.4897, 0.51553, 0.50879, 0.58987,
                                                      0.63365, 0.58954]),
 }

@@ -223,9 +223,10 @@ def train_net(config: FeedForwardConfig, encoder: MultiLayerEncoder, *, dataset=
                     target = encoder(content, [config.content_layer])[config.content_layer]
                 losses = loss(output, content, ids, content_target=target)
                 local = target.float().square().mean().clamp_min(1e-12)
-                losses["content"] = losses["content"] * (local / distributed.global_mean(local))
-                losses["total"] = (config.content_weight * losses["content"] + config.style_weight * losses["style"]
-                                   + config.tv_weight * losses["tv"] + config.tone_weight * losses.get("tone", 0.0))
+                scaled = losses["content"] * (local / distributed.global_mean(local))
+                # the total changes by the content term's change only (its formula stays PerceptualLoss.forward's)
+                losses["total"] = losses["total"] + config.content_weight * (scaled - losses["content"])
+                losses["content"] = scaled
             else:
                 losses = loss(output, content, ids)
             if peaks is not None:
