@@ -45,7 +45,8 @@ class Norm(nn.Module):
         if leak and kind != "conditional_instance":
             raise StylelabError(f"the leaky path (leak=True) belongs to norm='conditional_instance', not {kind!r}")
         if clip and kind != "conditional_instance":
-            raise StylelabError(f"clipped statistics (clip={clip:g}) belong to norm='conditional_instance', not {kind!r}")
+            raise StylelabError(f"clipped statistics (clip={clip:g}) belong to norm='conditional_instance', "
+                                f"not {kind!r}")
         self.kind = kind
         if kind == "batch":
             self.layer = nn.BatchNorm2d(channels)

@@ -43,6 +43,12 @@ def instance_norm(x: torch.Tensor, eps: float = EPS) -> torch.Tensor:
     return (x - mean) / std
 
 
+def check_clip(clip: float, name: str = "clip") -> None:
+    """The bound k of :func:`clipped_mean_std` is in standard deviations: 0 (off) or at least 1."""
+    if clip < 0 or 0 < clip < 1:
+        raise StylelabError(f"{name} is a bound in standard deviations (at least 1; 0: off), got {clip}")
+
+
 def clipped_mean_std(x: torch.Tensor, clip: float, eps: float = EPS) -> tuple[torch.Tensor, torch.Tensor]:
     """μ̃_nc, σ̃_nc: :func:`mean_std` of x clipped to μ ± kσ (k = ``clip``; the bounds carry no gradient):
 
@@ -154,16 +160,16 @@ class ConditionalInstanceNorm(nn.Module):
     for issue #23 (``FeedForwardConfig.norm_leak``), fine-tuned and from scratch, it did not stop the blobs
     (``stylelab/pretrained/cin_instance_4styles.md``).
 
-    ``clip=k`` (> 0) takes μ, σ from x clipped to μ ± kσ (:func:`clipped_mean_std`), still γˢ (x − μ̃)/σ̃ + βˢ:
-    the statistics no longer reward a spike, the droplets' reason rather than their colour (issue #23).
+    ``clip=k`` (> 0) takes μ, σ from x clipped to μ ± kσ (:func:`clipped_mean_std`), still
+    γˢ (x − μ̃)/σ̃ + βˢ: the statistics no longer reward a spike, the droplets' reason rather than their colour
+    (issue #23).
     """
 
     def __init__(self, num_features: int, num_styles: int, eps: float = EPS, leak: bool = False, clip: float = 0.0):
         super().__init__()
         if num_styles < 1:
             raise StylelabError(f"ConditionalInstanceNorm needs at least one style, got {num_styles}")
-        if clip < 0 or (0 < clip < 1):
-            raise StylelabError(f"clip is a bound in standard deviations (at least 1; 0: off), got {clip}")
+        check_clip(clip)
         self.num_styles = num_styles
         self.eps = eps
         self.clip = float(clip)

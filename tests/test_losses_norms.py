@@ -211,7 +211,7 @@ def test_leaky_conditional_instance_norm_adds_its_leak_times_the_centred_input()
 
 def test_clipped_statistics_ignore_a_narrow_spike_that_plain_statistics_obey():
     # by hand: 99 values alternating ±1 and one spike of 100. Plain σ ≈ 10 is all spike; with k = 3 the spike
-    # is clipped to μ + 3σ ≈ 31 (bounds from the plain statistics), which leaves σ̃ ≈ sqrt(10.6 − 0.32²) ≈ 3.24
+    # is clipped to μ + 3σ ≈ 31 (bounds from the plain statistics), leaving σ̃ ≈ sqrt(10.6 − 0.32²) ≈ 3.24
     x = torch.tensor([(-1.0) ** i for i in range(99)] + [100.0]).view(1, 1, 10, 10)
     mean, std = norms.mean_std(x)
     assert std.item() == pytest.approx(9.9985, abs=1e-3)    # sqrt(E[x²] − μ²) = sqrt((99 + 1e4)/100 − 1.01²)

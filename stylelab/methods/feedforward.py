@@ -113,8 +113,7 @@ class FeedForwardConfig:
         if self.norm_clip and (self.norm != "conditional_instance" or self.architecture != "johnson"):
             raise StylelabError("norm_clip clips the statistics of conditional instance norm in the Johnson net; this "
                                 f"config has norm={self.norm!r}, architecture={self.architecture!r}")
-        if self.norm_clip < 0 or 0 < self.norm_clip < 1:
-            raise StylelabError(f"norm_clip is a bound in standard deviations (at least 1; 0: off), got {self.norm_clip}")
+        norms.check_clip(self.norm_clip, "norm_clip")
         if self.peak_weight > 0 and self.norm == "batch":
             raise StylelabError("peak_weight penalises spikes under instance norm; this net uses norm='batch'")
 
