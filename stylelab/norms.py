@@ -54,8 +54,9 @@ def clipped_mean_std(x: torch.Tensor, clip: float, eps: float = EPS) -> tuple[to
 
         x̃ = min(max(x, μ(x) − kσ(x)), μ(x) + kσ(x)),   μ̃ = μ(x̃),   σ̃ = σ(x̃)
 
-    A narrow spike of area A among N pixels adds at most A k² σ² / N to σ̃², so it can no longer set the scale of
-    the rest of its channel (issue #23; max and min, not a clamp, so that ONNX exports it)."""
+    A narrow spike of area A among N pixels adds at most A k² σ² / N to σ̃², with σ the plain one (which the spike
+    still inflates): its say in the channel's scale is cut, not removed (a spike of 100 among ±1 values: σ ≈ 10,
+    σ̃ ≈ 3.2 at k = 3; issue #23). Max and min, not a clamp, so that ONNX exports it."""
     mean, std = mean_std(x.detach(), eps)
     clipped = torch.minimum(torch.maximum(x, mean - clip * std), mean + clip * std)
     return mean_std(clipped, eps)

@@ -74,7 +74,7 @@ class FeedForwardConfig:
     tone_weight: float = 0.0
     tone_sigma: float = 0.03
     norm_leak: bool = False  # CIN's leaky form, + ℓ (x − μ): the channel's scale without a spike (Johnson net)
-    # CIN's μ, σ from x clipped to μ ± kσ (0: off; Johnson net): a narrow spike cannot set its channel's scale
+    # CIN's μ, σ from x clipped to μ ± kσ (0: off; Johnson net): a narrow spike's say in its channel's scale is cut
     norm_clip: float = 0.0
     normalize: str = "total"  # stylelab.perceptual: "total" keeps the paper's balance between layers
     photos: tuple[str, ...] | None = None  # names in the photo manifest; None: all of them
