@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from scipy import ndimage
 
 from .errors import StylelabError
-from .losses import LUMA
+from .losses import LUMA, fine_texture
 
 
 @dataclass(frozen=True)
@@ -145,8 +145,7 @@ def spots(output: torch.Tensor, photo: torch.Tensor, *, surround: float = 0.08, 
 
 
 def _high_pass(grey: torch.Tensor) -> torch.Tensor:
-    blurred = F.avg_pool2d(F.pad(grey[None, None], (2, 2, 2, 2), mode="reflect"), 5, stride=1)
-    return grey - blurred[0, 0]
+    return fine_texture(grey[None, None])[0, 0]
 
 
 def _peak_power(spectrum: torch.Tensor, peaks: int) -> torch.Tensor:

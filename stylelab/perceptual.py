@@ -1,6 +1,6 @@
 """The perceptual loss every trained method shares (Gatys, Johnson/Ulyanov, CIN, AdaIN).
 
-    L(x) = α · L_content(x) + β · L_style(x) + γ · TV(x)   (+ τ · L_tone(x), issue #23, off by default)
+    L(x) = α · L_content(x) + β · L_style(x) + γ · TV(x)   (+ τ · L_tone(x) + φ · L_flat(x), issue #23, off by default)
 
 * content: mean squared error of one encoder layer to a target (the content image's features, or
   a given feature map such as AdaIN's t);
@@ -10,6 +10,8 @@
 * TV: total variation of the output;
 * tone (``tone_weight`` > 0): :func:`stylelab.losses.tone_loss`, the output's low-pass lightness against the
   content photo's up to one affine tone curve per image.
+* flat (``flat_weight`` > 0): :func:`stylelab.losses.flat_texture_loss`, the output's fine texture where the
+  content photo is flat.
 
 Normalisation (``normalize``), an explicit departure from the raw losses of :mod:`stylelab.losses`
 so that α, β mean the same for every encoder (the activations of the BatchNorm'd CRAFT encoder and
@@ -38,7 +40,8 @@ from torch import nn
 
 from .encoders import MultiLayerEncoder
 from .errors import StylelabError
-from .losses import content_loss, gram_layer_loss, gram_matrix, mean_std_layer_loss, tone_loss, total_variation
+from .losses import (content_loss, flat_texture_loss, gram_layer_loss, gram_matrix, mean_std_layer_loss, tone_loss,
+                     total_variation)
 from .norms import mean_std
 
 STYLE_LOSSES = ("gram", "mean_std")
@@ -62,17 +65,23 @@ class PerceptualConfig:
     # issue #23: weight of losses.tone_loss (0: off) and its blur σ as a fraction of the image's short side
     tone_weight: float = 0.0
     tone_sigma: float = 0.03
+    # issue #23: weight φ of losses.flat_texture_loss (0: off) and its τ, the photo's local fine-texture RMS below
+    # which a region counts as flat (0.012: the crosshatch measure's bound)
+    flat_weight: float = 0.0
+    flat_threshold: float = 0.012
 
     def validate(self, encoder: MultiLayerEncoder) -> None:
         if self.style_loss not in STYLE_LOSSES:
             raise StylelabError(f"style_loss must be one of {', '.join(STYLE_LOSSES)}, not {self.style_loss!r}")
         if self.normalize not in NORMALIZATIONS:
             raise StylelabError(f"normalize must be one of {', '.join(NORMALIZATIONS)}, not {self.normalize!r}")
-        for name in ("content_weight", "style_weight", "tv_weight", "tone_weight"):
+        for name in ("content_weight", "style_weight", "tv_weight", "tone_weight", "flat_weight"):
             if getattr(self, name) < 0:
                 raise StylelabError(f"{name} must be non-negative, got {getattr(self, name)}")
         if not 0 < self.tone_sigma < 0.5:
             raise StylelabError(f"tone_sigma is a fraction of the image's short side in (0, 0.5), got {self.tone_sigma}")
+        if not self.flat_threshold > 0:
+            raise StylelabError(f"flat_threshold is a positive fine-texture RMS (0-1 grey), got {self.flat_threshold}")
         encoder.check_layers(([self.content_layer] if self.content_layer else []) + list(self.style_layers))
         if self.layer_weights is not None:
             missing = set(self.style_layers) - set(self.layer_weights)
@@ -201,7 +210,12 @@ class PerceptualLoss(nn.Module):
             if content is None:
                 raise StylelabError("the tone term compares the output with the content photo: give content")
             terms["tone"] = tone_loss(output, content, cfg.tone_sigma * min(output.shape[-2:]))
-            terms["total"] = total + cfg.tone_weight * terms["tone"]
+            terms["total"] = terms["total"] + cfg.tone_weight * terms["tone"]
+        if cfg.flat_weight > 0:
+            if content is None:
+                raise StylelabError("the flat-region term looks for flat regions of the content photo: give content")
+            terms["flat"] = flat_texture_loss(output, content, cfg.flat_threshold)
+            terms["total"] = terms["total"] + cfg.flat_weight * terms["flat"]
         return terms
 
     def _style_ids(self, style_ids, batch: int, device) -> torch.Tensor:

@@ -60,6 +60,8 @@ class FeedForwardProfile:
     style: str
     contents: tuple[str, ...]
     pretrained: str  # the committed Johnson net
+    before_pretrained: str  # the Johnson net before issue #23's flat-region fine-tune, for before / after
+    artefact_size: int  # short side of the before / after comparison (the size users run the nets at)
     texture_pretrained: str  # the committed Ulyanov texture net
     demo_steps: int  # training steps of the demonstration Johnson net (the live loop)
     demo_image_size: int  # its training crops
@@ -205,6 +207,7 @@ PROFILES: dict[str, dict[str, object]] = {
         "feedforward": FeedForwardProfile(
             image_size=256, style_size=256, style="style/la_muse", contents=("cornell", "golden_gate", "brad_pitt", "sailboat"),
             pretrained="johnson-instance-la_muse", texture_pretrained="ulyanov-instance-la_muse", demo_steps=40,
+            before_pretrained="johnson-instance-la_muse-no-flat-term", artefact_size=512,
             demo_image_size=64, study_steps=40, study_image_size=64, study_style="style/woman_with_hat_matisse",
             gatys_contents=2, gatys_iterations=30,
             bench_sizes=(256,), bench_repeats=3, gatys_bench_iterations=2, threads=None,
@@ -275,6 +278,7 @@ PROFILES: dict[str, dict[str, object]] = {
         "feedforward": FeedForwardProfile(
             image_size=512, style_size=512, style="style/la_muse", contents=_SIX_PHOTOS,
             pretrained="johnson-instance-la_muse", texture_pretrained="ulyanov-instance-la_muse",
+            before_pretrained="johnson-instance-la_muse-no-flat-term", artefact_size=512,
             demo_steps=2000, demo_image_size=256, study_steps=2000,
             study_image_size=256, study_style="style/woman_with_hat_matisse", gatys_contents=6, gatys_iterations=500,
             bench_sizes=(256, 512), bench_repeats=20, gatys_bench_iterations=500, threads=None,
@@ -337,7 +341,7 @@ SMOKE: dict[str, dict[str, object]] = {
     "feedforward": {
         "image_size": 32, "style_size": 32, "demo_steps": 2, "demo_image_size": 32, "study_steps": 2,
         "study_image_size": 32, "gatys_contents": 2, "gatys_iterations": 2, "bench_sizes": (32, 64),
-        "bench_repeats": 1, "gatys_bench_iterations": 1,
+        "bench_repeats": 1, "gatys_bench_iterations": 1, "artefact_size": 64,
     },
     "cin": {
         "image_size": 32, "style_size": 32, "artefact_size": 64, "new_style_steps": 2, "new_style_image_size": 32, "strip_n": 3,

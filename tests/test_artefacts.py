@@ -160,9 +160,22 @@ def test_the_shipped_cin_net_draws_fewer_dark_blobs_than_the_128_px_net_in_every
 def test_the_johnson_nets_weave_is_not_counted_as_spots_at_512_px(mirror):
     # La Muse's high-contrast weave departs from its surround at every pixel, but its light and dark threads
     # cancel: the spot measure must not read it as droplets (before the coherence test it found 15 here).
-    rows = study.survey("johnson-instance-la_muse", sizes=(512,))
+    rows = study.survey("johnson-instance-la_muse-no-flat-term", sizes=(512,))  # the net with the strong weave
     assert len(rows) == 11 and all(r["crosshatch"] > 0 for r in rows)
     assert [r["photo"] for r in rows if r["spots"]] == []
+
+
+def test_the_shipped_johnson_net_lays_less_crosshatch_than_the_net_before_the_flat_term_at_512_px(mirror):
+    before, after = (study.survey(net, sizes=(512,))
+                     for net in ("johnson-instance-la_muse-no-flat-term", "johnson-instance-la_muse"))
+    assert [b["photo"] for b in before] == [a["photo"] for a in after] and len(after) == 11
+    lower = [a["photo"] for b, a in zip(before, after) if a["crosshatch"] < b["crosshatch"]]
+    # all but cornell, whose flat sky carried 0.42 grey levels before and 0.81 after: under one 8-bit level
+    assert len(lower) >= 10, lower
+    assert all(a["crosshatch"] < 1.0 for b, a in zip(before, after) if a["photo"] not in lower)
+    # where the weave showed (> 2 grey levels), at least a quarter of it is gone
+    assert all(a["crosshatch"] < 0.75 * b["crosshatch"] for b, a in zip(before, after) if b["crosshatch"] > 2)
+    assert sum(a["blobs"] for a in after) <= sum(b["blobs"] for b in before)
 
 
 def test_a_fine_tuned_net_names_both_training_stages():
@@ -173,6 +186,10 @@ def test_a_fine_tuned_net_names_both_training_stages():
     assert stages[1]["from"] == "cin-instance-4styles-128crops"
     assert (stages[0]["crop (px)"], stages[1]["crop (px)"]) == (128, 256)
     assert (stages[0]["photos' short side ≤ (px)"], stages[1]["photos' short side ≤ (px)"]) == (512, 1024)
+    johnson = ff_study.training_stages(ff_study.pretrained("johnson-instance-la_muse"))
+    assert [s["from"] for s in johnson] == ["—", "johnson-instance-la_muse-no-flat-term"]
+    assert [s["flat weight (τ)"] for s in johnson] == ["—", "100 (τ 0.012)"]
+    assert [s["style weight"] for s in johnson] == [40.0, 80.0]
 
 
 def test_the_summary_counts_blobs_and_spans_the_style_ratios():

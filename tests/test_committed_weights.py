@@ -1,6 +1,7 @@
 """The committed nets give, through the method interface, pinned outputs on a fixed input: the 128-px-crop nets
 (``…-128crops``) the values computed at rev 2ee5b55 with the old per-method functions, before the refactor into
-the interface (and the Johnson default, unchanged); the default CIN net, fine-tuned for issue #23, and the
+the interface (the Johnson net before issue #23, now ``…-no-flat-term``, the same bytes); the default Johnson net
+fine-tuned for the crosshatch, the default CIN net, fine-tuned for issue #23, and the
 clipped-statistics CIN net the values computed when those weights were committed (their sha256 is in
 stylelab/data/weights.tsv)."""
 
@@ -13,7 +14,10 @@ from stylelab.methods import base
 #: the first, 8 of them) on torch.manual_seed(0)'s content (1, 3, 64, 80) and style (1, 3, 72, 64). The
 #: ``…-128crops`` rows are rev 2ee5b55's feedforward.stylize / cin.stylize (clamped to [0, 1]) of the same bytes.
 BEFORE = {
-    ("johnson", None, (0,), ()): (5721.3561, [0.48653, 0.28352, 0.36559, 0.82462, 0.24528, 0.33075, 0.47315, 0.29303]),
+    ("johnson", "johnson-instance-la_muse-no-flat-term", (0,), ()): (5721.3561, [0.48653, 0.28352, 0.36559, 0.82462,
+                                                                            0.24528, 0.33075, 0.47315, 0.29303]),
+    # issue #23, the default Johnson net fine-tuned with the flat-region term (computed when committed, 2026-12-03)
+    ("johnson", None, (0,), ()): (5744.9488, [0.46436, 0.434, 0.42407, 0.90012, 0.28881, 0.26042, 0.45199, 0.38222]),
     ("cin", "cin-instance-4styles-128crops", (2,), ()): (11404.0259, [0.79515, 0.77205, 0.85518, 0.92219, 0.44775, 0.87791, 0.91371, 0.78851]),
     ("cin", "cin-instance-4styles-128crops", (0.25, 0.25, 0.5, 0.0), ()): (9455.6206, [0.76529, 0.59243, 0.76087, 0.87671, 0.28379, 0.73273,
                                                       0.7965, 0.65767]),

@@ -177,3 +177,52 @@ def test_the_tone_term_joins_the_total_only_when_weighted(encoder):
         PerceptualLoss(encoder, PerceptualConfig(tone_sigma=0.7))
     with pytest.raises(StylelabError, match="tone_weight must be non-negative"):
         PerceptualLoss(encoder, PerceptualConfig(tone_weight=-1.0))
+
+
+def _checker(h, w, amplitude):
+    yy, xx = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+    return (0.5 + amplitude * (1 - 2 * ((yy + xx) % 2))).float().expand(1, 3, h, w).clone()
+
+
+def test_flat_texture_loss_by_hand_and_only_where_the_photo_is_flat():
+    # a grey checkerboard of ±a: a 5 × 5 window holds 13 of one sign and 12 of the other, so the window mean is
+    # ±a/25 and the fine texture ±24a/25 everywhere (reflection keeps the checkerboard); on a flat photo m = 1
+    flat = torch.full((1, 3, 32, 48), 0.4)
+    out = _checker(32, 48, 0.1)
+    assert losses.flat_texture_loss(out, flat, 0.012).item() == pytest.approx((0.96 * 0.1) ** 2, rel=1e-5)
+    assert losses.flat_texture_loss(flat, flat, 0.012).item() == pytest.approx(0.0, abs=1e-12)
+    # photo: flat on the left half, a strong checkerboard on the right; output texture on the right only
+    photo = flat.clone()
+    photo[..., 24:] = _checker(32, 24, 0.3)
+    textured_right = flat.clone()
+    textured_right[..., 24:] = _checker(32, 24, 0.1)
+    textured_left = flat.clone()
+    textured_left[..., :24] = _checker(32, 24, 0.1)
+    right, left = (losses.flat_texture_loss(o, photo, 0.012).item() for o in (textured_right, textured_left))
+    assert right < 0.05 * left  # texture along the photo's own texture costs (almost) nothing
+    assert left == pytest.approx((0.96 * 0.1) ** 2, rel=0.1)
+    x = out.clone().requires_grad_()
+    target = flat.clone().requires_grad_()
+    losses.flat_texture_loss(x, target, 0.012).backward()
+    assert x.grad.abs().sum() > 0 and target.grad is None
+
+
+def test_flat_texture_loss_errors_and_its_place_in_the_total(encoder):
+    with pytest.raises(StylelabError, match="one size"):
+        losses.flat_texture_loss(torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 20), 0.01)
+    with pytest.raises(StylelabError, match="threshold must be positive"):
+        losses.flat_texture_loss(torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16), 0.0)
+    torch.manual_seed(4)
+    style, content, x = torch.rand(1, 3, 32, 32), torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
+    cfg = PerceptualConfig(content_layer="relu2_1", style_layers=("relu1_1",), style_weight=2.0, flat_weight=30.0,
+                           flat_threshold=0.2)
+    out = PerceptualLoss(encoder, cfg, [style])(x, content, 0)
+    assert out["flat"].item() == pytest.approx(losses.flat_texture_loss(x, content, 0.2).item(), rel=1e-5)
+    assert out["total"].item() == pytest.approx(out["content"].item() + 2 * out["style"].item()
+                                                + 30 * out["flat"].item(), rel=1e-5)
+    with pytest.raises(StylelabError, match="give content"):
+        PerceptualLoss(encoder, cfg, [style])(x, style_ids=0)
+    with pytest.raises(StylelabError, match="flat_threshold"):
+        PerceptualLoss(encoder, PerceptualConfig(flat_threshold=0.0))
+    with pytest.raises(StylelabError, match="flat_weight must be non-negative"):
+        PerceptualLoss(encoder, PerceptualConfig(flat_weight=-1.0))

@@ -73,6 +73,9 @@ class FeedForwardConfig:
     # crop's side) of losses.tone_loss, the output's low-pass lightness held to the photo's up to one tone curve
     tone_weight: float = 0.0
     tone_sigma: float = 0.03
+    # issue #23: weight and τ of losses.flat_texture_loss, fine texture where the photo is flat (the crosshatch)
+    flat_weight: float = 0.0
+    flat_threshold: float = 0.012
     norm_leak: bool = False  # CIN's leaky form, + ℓ (x − μ): the channel's scale without a spike (Johnson net)
     # CIN's μ, σ from x clipped to μ ± kσ (0: off; Johnson net): a narrow spike's say in its channel's scale is cut
     norm_clip: float = 0.0
@@ -100,7 +103,7 @@ class FeedForwardConfig:
                            counts={"batch_size": self.batch_size, "steps": self.steps, "style_size": self.style_size},
                            weights={"content_weight": self.content_weight, "style_weight": self.style_weight,
                                     "tv_weight": self.tv_weight, "peak_weight": self.peak_weight,
-                                    "tone_weight": self.tone_weight})
+                                    "tone_weight": self.tone_weight, "flat_weight": self.flat_weight})
         if self.layer_weights and (len(self.layer_weights) != len(self.style_layers)
                                    or min(self.layer_weights) < 0 or not sum(self.layer_weights) > 0):
             raise StylelabError(f"layer_weights needs one non-negative weight per style layer "
@@ -130,7 +133,8 @@ class FeedForwardConfig:
                                 layer_weights=layer_weights,
                                 content_weight=self.content_weight, style_weight=self.style_weight,
                                 tv_weight=self.tv_weight, normalize=self.normalize, tone_weight=self.tone_weight,
-                                tone_sigma=self.tone_sigma)
+                                tone_sigma=self.tone_sigma, flat_weight=self.flat_weight,
+                                flat_threshold=self.flat_threshold)
 
     def to_dict(self) -> dict:
         return asdict(self)

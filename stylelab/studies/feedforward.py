@@ -83,11 +83,13 @@ def training_stages(trained: TrainedNet) -> list[dict]:
                        "steps": recipe.get("steps", config["steps"]), "crop (px)": config["image_size"],
                        "photos' short side ≤ (px)": config["max_side"],
                        "crop / short side": "–".join(f"{v:g}" for v in config["crop_range"]),
-                       "lr": config["lr"], "TV weight": config["tv_weight"],
-                       # issue #23's penalty on instance-norm input peaks (absent from older files: off)
-                       "peak weight (z > τ)": (f"{config['peak_weight']:g} (τ {config['peak_threshold']:g})"
-                                               if config.get("peak_weight") else "—"),
-                       "leaky CIN (+ ℓ (x − μ))": "yes" if config.get("norm_leak") else "no",
+                       "lr": config["lr"], "style weight": config["style_weight"], "TV weight": config["tv_weight"],
+                       # issue #23's terms and norms (absent from older files: off); the tried-and-dropped ones
+                       # (peak penalty, leaky CIN, tone term) made no shipped net and are left out of this table
+                       "flat weight (τ)": (f"{config['flat_weight']:g} (τ {config['flat_threshold']:g})"
+                                           if config.get("flat_weight") else "—"),
+                       "CIN statistics": (f"clipped to μ ± {config['norm_clip']:g}σ" if config.get("norm_clip")
+                                          else "plain μ, σ") if config["norm"] == "conditional_instance" else "—",
                        "minutes": round(recipe.get("wall_time_s", float("nan")) / 60, 1)})
         if not parent:
             return stages[::-1]
