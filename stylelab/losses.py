@@ -98,6 +98,19 @@ def total_variation(image: torch.Tensor) -> torch.Tensor:
 LUMA = (0.299, 0.587, 0.114)
 
 
+def _photo_guided_lumas(loss: str, output: torch.Tensor, content: torch.Tensor, setting: str,
+                        value: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The luma (N, 1, H, W) of ``output`` and of ``content`` (a target: no gradient), after the checks that the
+    terms guided by the content photo share: one size, and a positive ``setting``."""
+    if output.shape[0] != content.shape[0] or output.shape[-2:] != content.shape[-2:]:
+        raise StylelabError(f"{loss} needs output and content of one size, got {tuple(output.shape)} "
+                            f"and {tuple(content.shape)}")
+    if not value > 0:
+        raise StylelabError(f"{setting} must be positive, got {value}")
+    weights = output.new_tensor(LUMA).view(1, 3, 1, 1)
+    return (output * weights).sum(1, keepdim=True), (content.to(output.dtype) * weights).sum(1, keepdim=True).detach()
+
+
 def tone_loss(output: torch.Tensor, content: torch.Tensor, sigma: float) -> torch.Tensor:
     """How far the output's low-pass lightness leaves the photo's, after one affine tone curve per image:
 
@@ -110,16 +123,9 @@ def tone_loss(output: torch.Tensor, content: torch.Tensor, sigma: float) -> torc
     over a dark region. Tried as a fine-tune of the shipped CIN net (weight 50), it turned the black droplets
     red and pink, a luma it accepts, instead of removing them (``stylelab/pretrained/cin_instance_4styles.md``).
     """
-    if output.shape[0] != content.shape[0] or output.shape[-2:] != content.shape[-2:]:
-        raise StylelabError(f"tone_loss needs output and content of one size, got {tuple(output.shape)} "
-                            f"and {tuple(content.shape)}")
-    if not sigma > 0:
-        raise StylelabError(f"the tone term's blur sigma must be positive, got {sigma}")
-    weights = output.new_tensor(LUMA).view(1, 3, 1, 1)
+    lumas = _photo_guided_lumas("tone_loss", output, content, "the tone term's blur sigma", sigma)
     kernel = 2 * math.ceil(3 * sigma) + 1
-    low = [gaussian_blur((image * weights).sum(1, keepdim=True), [kernel, kernel], [sigma, sigma]).flatten(1)
-           for image in (output, content.to(output.dtype))]
-    x, c = low[0], low[1].detach()
+    x, c = (gaussian_blur(y, [kernel, kernel], [sigma, sigma]).flatten(1) for y in lumas)
     c_centred, x_mean = c - c.mean(1, keepdim=True), x.mean(1, keepdim=True)
     slope = (c_centred * (x - x_mean)).mean(1, keepdim=True) / c_centred.square().mean(1, keepdim=True).clamp_min(1e-8)
     return (x - x_mean - slope * c_centred).square().mean()
@@ -139,15 +145,9 @@ def flat_texture_loss(output: torch.Tensor, content: torch.Tensor, threshold: fl
     with Y the luma, B_k a k × k mean and τ = ``threshold`` (grey levels / 255 of the photo's local fine texture).
     m is about 1 on sky, skin and water and about 0 on edges and textured regions, so unlike Johnson's TV term
     (which smooths everything) it leaves the strokes along the photo's structure alone."""
-    if output.shape[0] != content.shape[0] or output.shape[-2:] != content.shape[-2:]:
-        raise StylelabError(f"flat_texture_loss needs output and content of one size, got {tuple(output.shape)} "
-                            f"and {tuple(content.shape)}")
-    if not threshold > 0:
-        raise StylelabError(f"the flat-region threshold must be positive, got {threshold}")
-    weights = output.new_tensor(LUMA).view(1, 3, 1, 1)
+    y, photo = _photo_guided_lumas("flat_texture_loss", output, content, "the flat-region threshold", threshold)
     with torch.no_grad():
-        photo = fine_texture((content.to(output.dtype) * weights).sum(1, keepdim=True))
-        local = F.avg_pool2d(F.pad(photo.square(), (4, 4, 4, 4), mode="reflect"), 9, stride=1).sqrt()
+        local = F.avg_pool2d(F.pad(fine_texture(photo).square(), (4, 4, 4, 4), mode="reflect"), 9, stride=1).sqrt()
         mask = torch.exp(-(local / threshold).square())
-    texture = fine_texture((output * weights).sum(1, keepdim=True))
+    texture = fine_texture(y)
     return ((mask * texture.square()).flatten(1).sum(1) / mask.flatten(1).sum(1).clamp_min(1e-8)).mean()
