@@ -146,37 +146,50 @@ def test_tone_loss_ignores_one_tone_curve_and_sees_a_local_blob():
     low = gaussian_blur((blob * torch.tensor(losses.LUMA).view(1, 3, 1, 1)).sum(1, keepdim=True), [19, 19], [3.0, 3.0])
     assert losses.tone_loss(blob, flat, 3.0).item() == pytest.approx(low.var(unbiased=False).item(), rel=1e-4)
     assert losses.tone_loss(blob, flat, 3.0) > 2 * losses.tone_loss(small, flat, 3.0) > 0
-    # the photo is a target, not a variable
-    x = blob.clone().requires_grad_()
-    target = flat.clone().requires_grad_()
-    losses.tone_loss(x, target, 3.0).backward()
+
+
+@pytest.mark.parametrize("loss, setting, message", [(losses.tone_loss, 2.0, "sigma must be positive"),
+                                                     (losses.flat_texture_loss, 0.012, "threshold must be positive")],
+                         ids=["tone", "flat"])
+def test_a_photo_guided_loss_takes_the_photo_as_a_target_and_refuses_bad_input(loss, setting, message):
+    torch.manual_seed(5)
+    x = torch.rand(1, 3, 16, 16).requires_grad_()
+    target = torch.full((1, 3, 16, 16), 0.5).requires_grad_()  # flat: both terms see all of x
+    loss(x, target, setting).backward()
     assert x.grad.abs().sum() > 0 and target.grad is None
-
-
-def test_tone_loss_errors():
     with pytest.raises(StylelabError, match="one size"):
-        losses.tone_loss(torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 20), 2.0)
-    with pytest.raises(StylelabError, match="sigma must be positive"):
-        losses.tone_loss(torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16), 0.0)
+        loss(torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 20), setting)
+    with pytest.raises(StylelabError, match=message):
+        loss(torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16), 0.0)
 
 
-def test_the_tone_term_joins_the_total_only_when_weighted(encoder):
-    torch.manual_seed(3)
+# each photo-guided term: its settings, the direct call it must equal (32-px images), its bad setting and message
+PHOTO_GUIDED_TERMS = {
+    "tone": (3, dict(tone_weight=5.0, tone_sigma=0.1), lambda x, c: losses.tone_loss(x, c, 3.2), 5.0,
+             dict(tone_sigma=0.7), "tone_sigma"),
+    "flat": (4, dict(flat_weight=30.0, flat_threshold=0.2), lambda x, c: losses.flat_texture_loss(x, c, 0.2), 30.0,
+             dict(flat_threshold=0.0), "flat_threshold"),
+}
+
+
+@pytest.mark.parametrize("term", list(PHOTO_GUIDED_TERMS))
+def test_a_photo_guided_term_joins_the_total_only_when_weighted(encoder, term):
+    seed, settings, direct, weight, bad, bad_message = PHOTO_GUIDED_TERMS[term]
+    torch.manual_seed(seed)
     style, content, x = torch.rand(1, 3, 32, 32), torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
-    cfg = PerceptualConfig(content_layer="relu2_1", style_layers=("relu1_1",), style_weight=2.0, tone_weight=5.0,
-                           tone_sigma=0.1)
+    cfg = PerceptualConfig(content_layer="relu2_1", style_layers=("relu1_1",), style_weight=2.0, **settings)
     out = PerceptualLoss(encoder, cfg, [style])(x, content, 0)
-    assert out["tone"].item() == pytest.approx(losses.tone_loss(x, content, 3.2).item(), rel=1e-5)
+    assert out[term].item() == pytest.approx(direct(x, content).item(), rel=1e-5)
     assert out["total"].item() == pytest.approx(out["content"].item() + 2 * out["style"].item()
-                                                + 5 * out["tone"].item(), rel=1e-5)
+                                                + weight * out[term].item(), rel=1e-5)
     plain = PerceptualLoss(encoder, PerceptualConfig(content_layer="relu2_1", style_layers=("relu1_1",)), [style])
-    assert "tone" not in plain(x, content, 0)
+    assert term not in plain(x, content, 0)
     with pytest.raises(StylelabError, match="give content"):
         PerceptualLoss(encoder, cfg, [style])(x, style_ids=0)
-    with pytest.raises(StylelabError, match="tone_sigma"):
-        PerceptualLoss(encoder, PerceptualConfig(tone_sigma=0.7))
-    with pytest.raises(StylelabError, match="tone_weight must be non-negative"):
-        PerceptualLoss(encoder, PerceptualConfig(tone_weight=-1.0))
+    with pytest.raises(StylelabError, match=bad_message):
+        PerceptualLoss(encoder, PerceptualConfig(**bad))
+    with pytest.raises(StylelabError, match=f"{term}_weight must be non-negative"):
+        PerceptualLoss(encoder, PerceptualConfig(**{f"{term}_weight": -1.0}))
 
 
 def _checker(h, w, amplitude):
@@ -201,28 +214,3 @@ def test_flat_texture_loss_by_hand_and_only_where_the_photo_is_flat():
     right, left = (losses.flat_texture_loss(o, photo, 0.012).item() for o in (textured_right, textured_left))
     assert right < 0.05 * left  # texture along the photo's own texture costs (almost) nothing
     assert left == pytest.approx((0.96 * 0.1) ** 2, rel=0.1)
-    x = out.clone().requires_grad_()
-    target = flat.clone().requires_grad_()
-    losses.flat_texture_loss(x, target, 0.012).backward()
-    assert x.grad.abs().sum() > 0 and target.grad is None
-
-
-def test_flat_texture_loss_errors_and_its_place_in_the_total(encoder):
-    with pytest.raises(StylelabError, match="one size"):
-        losses.flat_texture_loss(torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 20), 0.01)
-    with pytest.raises(StylelabError, match="threshold must be positive"):
-        losses.flat_texture_loss(torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16), 0.0)
-    torch.manual_seed(4)
-    style, content, x = torch.rand(1, 3, 32, 32), torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
-    cfg = PerceptualConfig(content_layer="relu2_1", style_layers=("relu1_1",), style_weight=2.0, flat_weight=30.0,
-                           flat_threshold=0.2)
-    out = PerceptualLoss(encoder, cfg, [style])(x, content, 0)
-    assert out["flat"].item() == pytest.approx(losses.flat_texture_loss(x, content, 0.2).item(), rel=1e-5)
-    assert out["total"].item() == pytest.approx(out["content"].item() + 2 * out["style"].item()
-                                                + 30 * out["flat"].item(), rel=1e-5)
-    with pytest.raises(StylelabError, match="give content"):
-        PerceptualLoss(encoder, cfg, [style])(x, style_ids=0)
-    with pytest.raises(StylelabError, match="flat_threshold"):
-        PerceptualLoss(encoder, PerceptualConfig(flat_threshold=0.0))
-    with pytest.raises(StylelabError, match="flat_weight must be non-negative"):
-        PerceptualLoss(encoder, PerceptualConfig(flat_weight=-1.0))
