@@ -142,7 +142,8 @@ def flat_texture_loss(output: torch.Tensor, content: torch.Tensor, threshold: fl
 
         h(y) = Y(y) − B₅ * Y(y),   r = √(B₉ * h(c)²),   m = exp(−(r / τ)²),   L = Σ m · h(x)² / Σ m
 
-    with Y the luma, B_k a k × k mean and τ = ``threshold`` (grey levels / 255 of the photo's local fine texture).
+    with Y the luma, B_k a k × k mean and τ = ``threshold``, an RMS of the photo's local fine texture on the
+    0–1 grey scale (0.012 ≈ 3 of 255 levels).
     m is about 1 on sky, skin and water and about 0 on edges and textured regions, so unlike Johnson's TV term
     (which smooths everything) it leaves the strokes along the photo's structure alone."""
     y, photo = _photo_guided_lumas("flat_texture_loss", output, content, "the flat-region threshold", threshold)

@@ -43,6 +43,16 @@ def test_black_the_photo_explains_small_spots_and_thin_lines_are_not_blobs():
     assert len(artefacts.dark_blobs(disk(grey(), 100, 60, 12, value=0.2), grey())) == 0  # dark grey, not black
 
 
+def test_a_thick_dark_stroke_is_not_a_blob_unless_the_stroke_rule_is_switched_off():
+    stroke = grey()
+    stroke[:, :, 100:110, 40:140] = 0.0                    # 10 x 100 px: fills its box, 10x longer than wide
+    assert artefacts.dark_blobs(stroke, grey()) == []
+    assert len(artefacts.dark_blobs(stroke, grey(), max_aspect=None)) == 1     # issue #23's first count
+    oval = grey()
+    oval[:, :, 100:120, 40:98] = 0.0                       # 20 x 58 px: under 3x, still a blob
+    assert len(artefacts.dark_blobs(oval, grey())) == 1
+
+
 def test_a_dark_grey_photo_region_does_not_excuse_a_black_blob():
     photo = disk(grey(), 100, 60, 14, value=0.2)           # dark grey building, not black
     assert len(artefacts.dark_blobs(disk(grey(), 100, 60, 12), photo)) == 1
@@ -193,10 +203,11 @@ def test_a_fine_tuned_net_names_both_training_stages():
 
 
 def test_the_summary_counts_blobs_and_spans_the_style_ratios():
-    rows = [{"size": 512, "blobs": b, "crosshatch": h, "style ratio": r}
-            for b, h, r in ((0, 1.0, 0.4), (2, 3.0, 0.6), (1, 2.0, ""))]
+    rows = [{"size": 512, "blobs": b, "dark regions": d, "crosshatch": h, "style ratio": r}
+            for b, d, h, r in ((0, 1, 1.0, 0.4), (2, 2, 3.0, 0.6), (1, 4, 2.0, ""))]
     (summary,) = study.summarise(rows)
     assert (summary["blobs"], summary["outputs with a blob"], summary["crosshatch max"]) == (3, 2, 3.0)
+    assert summary["dark regions (any shape)"] == 7
     assert summary["crosshatch median"] == 2.0
     assert (summary["style ratio"], summary["style ratio mean"]) == ("0.40–0.60", 0.5)
 

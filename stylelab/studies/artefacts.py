@@ -39,10 +39,12 @@ def photo(name: str, size: int) -> torch.Tensor:
 
 
 def measures(output: torch.Tensor, content: torch.Tensor, encoder=None, style: torch.Tensor | None = None) -> dict:
-    """Dark blobs and spots of any colour (the lists), crosshatch amplitude, peak share and period, and the style
-    ratio when an encoder is given."""
+    """Dark blobs and spots of any colour (the lists), the count of dark regions of any shape (issue #23's first
+    count, thick dark strokes included), crosshatch amplitude, peak share and period, and the style ratio when an
+    encoder is given."""
     hatch = artefacts.crosshatch(output, content)
     out = {"blobs": artefacts.dark_blobs(output, content), "spots": artefacts.spots(output, content),
+           "dark regions": len(artefacts.dark_blobs(output, content, max_aspect=None)),
            "crosshatch": hatch.amplitude,
            "peak_share": hatch.peak_share, "period": hatch.period}
     if encoder is not None and style is not None:
@@ -69,7 +71,7 @@ def survey(weights: str, *, photos: Sequence[str] = PHOTOS, sizes: Sequence[int]
                 m = measures(out, content, encoder if scored else None, style_images[index] if scored else None)
                 rows.append({"size": size or "native", "photo": name, "style": style.split("/")[-1],
                              "pixels": f"{out.shape[-1]}x{out.shape[-2]}", "blobs": len(m["blobs"]),
-                             "spots": len(m["spots"]),
+                             "dark regions": m["dark regions"], "spots": len(m["spots"]),
                              "crosshatch": m["crosshatch"], "peak_share": m["peak_share"], "period": m["period"],
                              "style ratio": m.get("style ratio", "")})
                 if keep_outputs:
@@ -181,8 +183,8 @@ def contact_sheet(outputs: dict, size: int, styles: Sequence[str], photos: Seque
 
 
 def summarise(rows: list[dict]) -> list[dict]:
-    """Per size: photos × styles, total dark blobs and spots, outputs with any, median and max crosshatch, style
-    ratio range."""
+    """Per size: photos × styles, total dark blobs (and dark regions of any shape) and spots, outputs with any,
+    median and max crosshatch, style ratio range."""
     out = []
     for size in dict.fromkeys(r["size"] for r in rows):
         sel = [r for r in rows if r["size"] == size]
@@ -190,6 +192,7 @@ def summarise(rows: list[dict]) -> list[dict]:
         ratios = [r["style ratio"] for r in sel if r.get("style ratio", "") != ""]
         out.append({"size": size, "outputs": len(sel), "blobs": sum(r["blobs"] for r in sel),
                     "outputs with a blob": sum(r["blobs"] > 0 for r in sel),
+                    "dark regions (any shape)": sum(r.get("dark regions", 0) for r in sel),
                     "spots": sum(r.get("spots", 0) for r in sel),
                     "outputs with a spot": sum(r.get("spots", 0) > 0 for r in sel),
                     "crosshatch median": hatch[len(hatch) // 2], "crosshatch max": hatch[-1],
