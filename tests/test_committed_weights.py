@@ -1,9 +1,9 @@
 """The committed nets give, through the method interface, pinned outputs on a fixed input: the 128-px-crop nets
 (``…-128crops``) the values computed at rev 2ee5b55 with the old per-method functions, before the refactor into
 the interface (the Johnson net before issue #23, now ``…-no-flat-term``, the same bytes); the default Johnson net
-fine-tuned for the crosshatch, the default CIN net, fine-tuned for issue #23, and the
-clipped-statistics CIN net the values computed when those weights were committed (their sha256 is in
-stylelab/data/weights.tsv)."""
+fine-tuned for the crosshatch, the CIN net fine-tuned on 256-px crops (``…-256crops``, the default until issue #23
+piece 14), the clipped-statistics CIN net and the default CIN net (the clipped one fine-tuned with the flat-region
+term) the values computed when those weights were committed (their sha256 is in stylelab/data/weights.tsv)."""
 
 import pytest
 import torch
@@ -21,9 +21,16 @@ BEFORE = {
     ("cin", "cin-instance-4styles-128crops", (2,), ()): (11404.0259, [0.79515, 0.77205, 0.85518, 0.92219, 0.44775, 0.87791, 0.91371, 0.78851]),
     ("cin", "cin-instance-4styles-128crops", (0.25, 0.25, 0.5, 0.0), ()): (9455.6206, [0.76529, 0.59243, 0.76087, 0.87671, 0.28379, 0.73273,
                                                       0.7965, 0.65767]),
-    ("cin", None, (2,), ()): (11543.6759, [0.78877, 0.83229, 0.83312, 0.94049, 0.50326, 0.70428, 0.93429, 0.86463]),
-    ("cin", None, (0.25, 0.25, 0.5, 0.0), ()): (9635.4055, [0.7789, 0.65456, 0.71602, 0.89054, 0.47284, 0.48778,
-                                                           0.87206, 0.72231]),
+    # the CIN net fine-tuned on 256-px crops, the default until issue #23 piece 14 (same bytes, renamed)
+    ("cin", "cin-instance-4styles-256crops", (2,), ()): (11543.6759, [0.78877, 0.83229, 0.83312, 0.94049, 0.50326,
+                                                                      0.70428, 0.93429, 0.86463]),
+    ("cin", "cin-instance-4styles-256crops", (0.25, 0.25, 0.5, 0.0), ()): (9635.4055, [0.7789, 0.65456, 0.71602,
+                                                                                      0.89054, 0.47284, 0.48778,
+                                                                                      0.87206, 0.72231]),
+    # issue #23 piece 14, the default: the clipped net fine-tuned with the flat-region term (computed 2026-12-03)
+    ("cin", None, (2,), ()): (11538.0046, [0.77615, 0.87459, 0.80549, 0.88934, 0.51857, 0.72123, 0.85799, 0.71488]),
+    ("cin", None, (0.25, 0.25, 0.5, 0.0), ()): (9120.0586, [0.75433, 0.75656, 0.61632, 0.78233, 0.38055, 0.43506,
+                                                           0.70594, 0.576]),
     # issue #23 piece 12, clipped CIN statistics (values computed when the weights were committed, 2026-12-03)
     ("cin", "cin-instance-4styles-clipped", (2,), ()): (11545.3151, [0.80926, 0.7861, 0.79286, 0.90135, 0.53787,
                                                                      0.37209, 0.83748, 0.79847]),
