@@ -181,7 +181,12 @@ class ConditionalInstanceNorm(nn.Module):
 
     def style_weights(self, style, batch: int, device) -> torch.Tensor:
         if isinstance(style, int):
+            # checked in Python: a tensor test would be a data-dependent branch that torch.export (the ONNX
+            # path) and torch.compile cannot trace when the id is a constant
+            if not 0 <= style < self.num_styles:
+                raise StylelabError(f"style index out of range: [{style}] (this CIN has {self.num_styles} styles)")
             style = torch.full((batch,), style, dtype=torch.long, device=device)
+            return nn.functional.one_hot(style, self.num_styles).float()
         style = torch.as_tensor(style, device=device)
         if style.dtype == torch.long:
             if style.dim() == 0:

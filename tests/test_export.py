@@ -78,6 +78,16 @@ def test_clipped_cin_exports_its_clipped_statistics(tmp_path, clipped_cin_file):
             assert float((runner(*graph.feeds(content, styles)) - reference).abs().max()) <= TOLERANCE
 
 
+def test_clipped_cin_runs_as_the_speed_tables_onnxruntime_path_with_a_constant_style_id(clipped_cin_file):
+    # the speed table exports the net at the timed size with the style id as a constant; a range check written
+    # as a tensor test was a data-dependent branch torch.export refused ("GuardOnDataDependentSymNode")
+    net = feedforward.load_net(clipped_cin_file).net.eval()
+    network = fastpath.Network("cin clipped", net, lambda size, device: (torch.rand(1, 3, size, size),),
+                               lambda m, x: m(x, 1))
+    results = fastpath.compare(network, 32, torch.device("cpu"), [fastpath.EAGER, fastpath.ONNXRUNTIME], repeats=1)
+    assert results[-1].note == "" and results[-1].keeps_output and results[-1].max_error < 1e-4, results[-1]
+
+
 def _inputs(name: str, size: tuple[int, int], generator: torch.Generator):
     content = torch.rand(1, 3, *size, generator=generator)
     if name == "adain":
