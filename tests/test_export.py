@@ -115,7 +115,9 @@ def test_export_matches_torch_at_two_sizes(name, tmp_path, ulyanov_file):
     method = export.load(name, weights)
     graph = method.onnx_graph()
     model, ops = _check_file(path, name, list(graph.inputs))
-    assert {"InstanceNormalization", "Conv"} <= ops or name == "adain"
+    # the default CIN net clips its statistics (issue #23): its norms are written out, max and min included
+    norm_ops = {"Max", "Min", "ReduceMean"} if name == "cin" else {"InstanceNormalization"}
+    assert name == "adain" or ({"Conv"} | norm_ops) <= ops, sorted(ops)
     if name != "adain":
         assert "Resize" in ops  # nearest upsampling
     runner = export.OnnxRunner(path, threads=1)
