@@ -5,7 +5,8 @@ photo. A blob is a connected region of the output where every channel is below `
 ``min_area`` (0.1 %) of the image, filling at least ``min_fill`` (45 %) of its bounding box, a box at most
 ``max_aspect`` (3) times longer than wide, where the photo is not black itself (less than ``photo_dark_share``
 of the region is black in the photo by the same test: every channel below ``dark``; a dark-grey building is
-not black, so a black blob over it counts). The aspect rule is the spots' stroke rule: a style's thick dark
+not black, so a black blob over it counts; with ``photo_luminance`` the photo's luminance is tested instead,
+so a very dark brown sideburn, RGB 0.19 / 0.08 / 0.05, counts as black). The aspect rule is the spots' stroke rule: a style's thick dark
 outline along a roof or a mast is long and thin, a droplet is round (``max_aspect=None`` counts both, as
 issue #23 first did).
 
@@ -96,12 +97,13 @@ def _compact_regions(mask: np.ndarray, excluded, *, min_area: float, min_fill: f
 
 
 def dark_blobs(output: torch.Tensor, photo: torch.Tensor, *, dark: float = 0.12, min_area: float = 0.001,
-               min_fill: float = 0.45, max_aspect: float | None = 3.0, photo_dark_share: float = 0.5) -> list[Blob]:
+               min_fill: float = 0.45, max_aspect: float | None = 3.0, photo_dark_share: float = 0.5,
+               photo_luminance: bool = False) -> list[Blob]:
     """The dark blobs of ``output`` that the photo does not explain (see the module docstring)."""
     out = _as_hw3(output)
     ref = _matched(_as_hw3(photo), tuple(out.shape[-2:]))
     mask = (out < dark).all(dim=0).numpy()
-    photo_dark = (ref < dark).all(dim=0).numpy()
+    photo_dark = (_luminance(ref) < dark if photo_luminance else (ref < dark).all(dim=0)).numpy()
     return _compact_regions(mask, lambda box, region: photo_dark[box][region].mean() >= photo_dark_share,
                             min_area=min_area, min_fill=min_fill, max_aspect=max_aspect)
 
