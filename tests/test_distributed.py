@@ -11,7 +11,10 @@ flips feed the next steps' gradients: after 3 steps its weights drift apart by ~
 per-step losses (which see every weight that matters) to 1e-5; the Johnson net's first gradient (Adam's
 first moment after 1 step) per tensor outside instance norm's null space to 1e-5, the one place where the
 two worlds must agree to rounding; AdaIN's decoder (no instance norm, so no null space): every weight
-tensor to 1e-4 after 3 steps.
+tensor to 1e-4 after 3 steps. The losses after the first step see that drift too: on 2026-12-03's AVX2 machine
+the Johnson net's step-3 total differed by 3.7e-4 and AdaIN's 3-step Adam moments by 1.2e-3, so those are
+checked to 2e-3 and 1e-2 (a world that did not average the global batch's gradients is off by whole percents
+in the first step already, which the first-step checks hold to 1e-5).
 """
 
 import os
@@ -108,9 +111,7 @@ def _in_null_space(name: str) -> bool:
 def test_two_processes_train_a_johnson_net_as_one_process(runs):
     (one, _), (two, _) = runs["johnson"]["one"], runs["johnson"]["two"]
     assert two["step"] == one["step"] == 3 and two["world_size"] == 2
-    for key in one["history"]:
-        if key != "step_s":
-            assert two["history"][key] == pytest.approx(one["history"][key], rel=1e-5), key
+    _same_losses(one, two)
     # the first step's gradient, read from Adam's first moment (0.1 · g after one step)
     (one, _), (two, _) = runs["johnson"]["one-1"], runs["johnson"]["two-1"]
     names = list(one["state"]["net"])
@@ -123,14 +124,23 @@ def test_two_processes_train_a_johnson_net_as_one_process(runs):
 
 def test_two_processes_train_the_adain_decoder_as_one_process(runs):
     (one, _), (two, _) = runs["adain"]["one"], runs["adain"]["two"]
-    for key in one["history"]:
-        if key != "step_s":
-            assert two["history"][key] == pytest.approx(one["history"][key], rel=1e-5), key
+    _same_losses(one, two)
     for name, weight in one["state"]["decoder"].items():
         assert _relative(two["state"]["decoder"][name], weight) < 1e-4, name
-    # the optimiser's moments too: the gradients were the global batch's
+    # the optimiser's moments too: the gradients were the global batch's (exactly so after the first step)
     for slot, state in one["state"]["optimizer"]["state"].items():
-        assert _relative(two["state"]["optimizer"]["state"][slot]["exp_avg"], state["exp_avg"]) < 1e-3
+        assert _relative(two["state"]["optimizer"]["state"][slot]["exp_avg"], state["exp_avg"]) < 1e-2
+    (one, _), (two, _) = runs["adain"]["one-1"], runs["adain"]["two-1"]
+    for slot, state in one["state"]["optimizer"]["state"].items():
+        assert _relative(two["state"]["optimizer"]["state"][slot]["exp_avg"], state["exp_avg"]) < 1e-5, slot
+
+
+def _same_losses(one: dict, two: dict) -> None:
+    """The first step's losses to rounding (same weights, same global batch); later ones to 2e-3 (Adam's drift)."""
+    for key in one["history"]:
+        if key != "step_s":
+            assert two["history"][key][0] == pytest.approx(one["history"][key][0], rel=1e-5), key
+            assert two["history"][key] == pytest.approx(one["history"][key], rel=2e-3), key
 
 
 @pytest.mark.parametrize("method", ["johnson", "adain"])
