@@ -6,9 +6,9 @@ photo. A blob is a connected region of the output where every channel is below `
 ``max_aspect`` (3) times longer than wide, where the photo is not black itself (less than ``photo_dark_share``
 of the region is black in the photo by the same test: every channel below ``dark``; a dark-grey building is
 not black, so a black blob over it counts; with ``photo_luminance`` the photo's luminance is tested instead,
-so a very dark brown sideburn, RGB 0.19 / 0.08 / 0.05, counts as black). The aspect rule is the spots' stroke rule: a style's thick dark
-outline along a roof or a mast is long and thin, a droplet is round (``max_aspect=None`` counts both, as
-issue #23 first did).
+so a very dark brown sideburn, RGB 0.19 / 0.08 / 0.05, counts as black). The aspect rule is the spots' stroke
+rule: a style's thick dark outline along a roof or a mast is long and thin, a droplet is round
+(``max_aspect=None`` counts both, as issue #23 first did).
 
 *Spots* (:func:`spots`): the same compact regions of any colour (the red and white droplets a dark-only test
 misses): pixels far, in RGB, from a wide blur of their surroundings, where the photo does not stand out too.

@@ -60,9 +60,7 @@ def test_a_dark_grey_photo_region_does_not_excuse_a_black_blob():
 
 def test_a_very_dark_brown_photo_region_excuses_a_black_blob_only_when_judged_by_its_luminance():
     brown = (0.19, 0.08, 0.05)                             # brad_pitt's sideburn at 256 px: luminance 0.10 < 0.12
-    photo = grey()
-    for channel, value in enumerate(brown):
-        photo[:, channel:channel + 1] = disk(photo[:, channel:channel + 1], 100, 60, 14, value)
+    photo = coloured_disk(grey(), 100, 60, 14, brown)
     out = disk(grey(), 100, 60, 12)
     assert len(artefacts.dark_blobs(out, photo)) == 1                       # red 0.19: not black by every channel
     assert artefacts.dark_blobs(out, photo, photo_luminance=True) == []
