@@ -8,7 +8,7 @@ true gradient is zero or nearly so (a conv bias before instance norm, whose shif
 single conv weights on these tiny crops) moves by ±lr on rounding noise, and in the Johnson net those
 flips feed the next steps' gradients: after 3 steps its weights drift apart by ~1 % on one machine and
 ~0.1 % on another (the summation order of the BLAS decides which signs flip). The checks are therefore: the
-per-step losses (which see every weight that matters) to 1e-5; the Johnson net's first gradient (Adam's
+first step's losses (which see every weight that matters) to 1e-5; the Johnson net's first gradient (Adam's
 first moment after 1 step) per tensor outside instance norm's null space to 1e-5, the one place where the
 two worlds must agree to rounding; AdaIN's decoder (no instance norm, so no null space): every weight
 tensor to 1e-4 after 3 steps. The losses after the first step see that drift too: on 2026-12-03's AVX2 machine
