@@ -1,3 +1,5 @@
+import os
+
 import pytest
 import torch
 
@@ -98,3 +100,10 @@ def test_a_file_that_is_not_a_torch_file_is_a_one_line_error(tmp_path, content):
     with pytest.raises(StylelabError, match="is not a readable torch file") as info:
         safe_load(path)
     assert "\n" not in str(info.value)
+
+
+def test_each_test_starts_from_the_same_global_rng_state():
+    # conftest's seeded_rng: a test's unseeded draws are the seed's, whatever ran before it
+    seed = int(os.environ.get("STYLELAB_TEST_SEED", "0"))
+    expected = torch.rand(4, generator=torch.Generator().manual_seed(seed))
+    assert torch.equal(torch.rand(4), expected)
