@@ -233,16 +233,37 @@ class PerceptualLoss(nn.Module):
 
 # --- the measure of "does it carry the style?" ----------------------------------------------
 
+#: Per layer, the channel means and standard deviations (μ_l, σ_l), each (N, C): what d(x, s) compares.
+Statistics = list[tuple[torch.Tensor, torch.Tensor]]
+
+
+def style_statistics(encoder: MultiLayerEncoder, image: torch.Tensor,
+                     layers: Sequence[str] = DISTANCE_LAYERS) -> Statistics:
+    """(μ_l(x), σ_l(x)) per layer of ``layers``, for every image of ``image``: one encoder pass, to be compared
+    with :func:`statistics_distance` as often as needed (a photo or a painting met by many outputs is encoded
+    once)."""
+    with torch.no_grad():
+        features = encoder(image, layers)
+        return [mean_std(features[layer]) for layer in layers]
+
+
+def statistics_distance(a: Statistics, b: Statistics) -> torch.Tensor:
+    """d(x, s) = Σ_l ‖μ_l(x) − μ_l(s)‖₂ + ‖σ_l(x) − σ_l(s)‖₂ per image of ``a`` (N,); ``b`` holds one image."""
+    total = a[0][0].new_zeros(a[0][0].shape[0])
+    for (mx, sx), (ms, ss) in zip(a, b, strict=True):
+        total = total + (mx - ms).flatten(1).norm(dim=1) + (sx - ss).flatten(1).norm(dim=1)
+    return total
+
+
+def statistics_ratio(output: Statistics, content: Statistics, style: Statistics) -> torch.Tensor:
+    """d(output, s) / d(content, s) per image of ``output``, on statistics already computed."""
+    return statistics_distance(output, style) / statistics_distance(content, style).clamp_min(1e-12)
+
+
 def style_statistics_distance(encoder: MultiLayerEncoder, image: torch.Tensor, style: torch.Tensor,
                               layers: Sequence[str] = DISTANCE_LAYERS) -> torch.Tensor:
     """d(x, s) = Σ_l ‖μ_l(x) − μ_l(s)‖₂ + ‖σ_l(x) − σ_l(s)‖₂ per image of ``image`` (N,); ``style`` is (1, 3, h, w)."""
-    with torch.no_grad():
-        fx, fs = encoder(image, layers), encoder(style, layers)
-        total = image.new_zeros(image.shape[0])
-        for layer in layers:
-            (mx, sx), (ms, ss) = mean_std(fx[layer]), mean_std(fs[layer])
-            total = total + (mx - ms).flatten(1).norm(dim=1) + (sx - ss).flatten(1).norm(dim=1)
-        return total
+    return statistics_distance(style_statistics(encoder, image, layers), style_statistics(encoder, style, layers))
 
 
 def style_ratio(encoder: MultiLayerEncoder, output: torch.Tensor, content: torch.Tensor, style: torch.Tensor,
@@ -250,6 +271,8 @@ def style_ratio(encoder: MultiLayerEncoder, output: torch.Tensor, content: torch
     """d(output, s) / d(content, s) per image: 1 = no closer to the style, 0 = the style's statistics.
 
     Compare at one scale: pass ``style`` resized to the scale the net was trained with (the ratio
-    depends strongly on it; see ``cpu-training-calibration``)."""
-    return (style_statistics_distance(encoder, output, style, layers)
-            / style_statistics_distance(encoder, content, style, layers).clamp_min(1e-12))
+    depends strongly on it; see ``cpu-training-calibration``). Each image is encoded once; to measure many
+    outputs against one photo or painting, compute its :func:`style_statistics` once and use
+    :func:`statistics_ratio`."""
+    return statistics_ratio(style_statistics(encoder, output, layers), style_statistics(encoder, content, layers),
+                            style_statistics(encoder, style, layers))

@@ -7,7 +7,8 @@ from torchvision.transforms.functional import gaussian_blur
 from stylelab import losses, nets
 from stylelab.encoders import build_encoder
 from stylelab.errors import StylelabError
-from stylelab.perceptual import PerceptualConfig, PerceptualLoss, style_ratio, style_statistics_distance
+from stylelab.perceptual import (PerceptualConfig, PerceptualLoss, statistics_ratio, style_ratio, style_statistics,
+                                 style_statistics_distance)
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +126,23 @@ def test_style_statistics_distance_by_hand(encoder):
     assert style_ratio(encoder, s, x, s).item() == pytest.approx(0.0, abs=1e-6)
     assert style_ratio(encoder, x, x, s).item() == pytest.approx(1.0)
 
+
+
+def test_statistics_computed_once_give_each_images_own_ratio(encoder):
+    """The cached path (a photo's and a painting's statistics computed once, outputs batched) gives, per output,
+    the ratio of the one-call path; and d(x, s) on statistics is the norm of the differences by hand."""
+    torch.manual_seed(3)
+    content, style, outputs = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 24, 24), torch.rand(3, 3, 32, 32)
+    c, s = style_statistics(encoder, content), style_statistics(encoder, style)
+    batched = statistics_ratio(style_statistics(encoder, outputs), c, s)
+    one_by_one = torch.cat([style_ratio(encoder, o[None], content, style) for o in outputs])
+    assert batched.shape == (3,)
+    assert torch.allclose(batched, one_by_one, rtol=1e-4)
+    assert len(set(batched.tolist())) == 3  # three different images, three different ratios
+    (mc, sc), (ms, ss) = c[0], s[0]
+    first_layer = ((mc - ms).norm() + (sc - ss).norm()).item()
+    only_first = style_statistics_distance(encoder, content, style, ["relu1_1"]).item()
+    assert only_first == pytest.approx(first_layer, rel=1e-5)
 
 def _disk(h, w, cy, cx, r):
     yy, xx = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")

@@ -18,6 +18,7 @@ from .. import assets, bench, images
 from ..encoders import MultiLayerEncoder
 from ..methods import adain
 from ..methods.cin import bilinear_weights
+from ..perceptual import statistics_distance, style_statistics
 from ..weights import pretrained_path
 from .cin import blend_figure, grid_figure, style_images  # noqa: F401  (re-exported for the notebook)
 from ..plots import smoothed_curves
@@ -126,19 +127,6 @@ def speed_rows(report: "bench.BenchReport") -> list[dict]:
 
 # --- issue #19: the notebook's claims measured (Figure 4's columns, the α strip, the decoder's layout) ---------
 
-def _stats(encoder: MultiLayerEncoder, image: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    from ..norms import mean_std
-    from ..perceptual import DISTANCE_LAYERS
-    with torch.no_grad():
-        feats = encoder(image, DISTANCE_LAYERS)
-        return [mean_std(feats[layer]) for layer in DISTANCE_LAYERS]
-
-
-def _distance(a, b) -> float:
-    """d(a, b) = Σ_l ‖μa − μb‖₂ + ‖σa − σb‖₂ on precomputed statistics (``perceptual.style_statistics_distance``)."""
-    return float(sum((ma - mb).norm() + (sa - sb).norm() for (ma, sa), (mb, sb) in zip(a, b)))
-
-
 def separation(encoder: MultiLayerEncoder, contents: Sequence[torch.Tensor], styles: Sequence[torch.Tensor],
                outputs: Sequence[Sequence[torch.Tensor]], style_names: Sequence[str]) -> dict:
     """How different Figure 4's columns are, two ways, averaged over the content images:
@@ -151,15 +139,15 @@ def separation(encoder: MultiLayerEncoder, contents: Sequence[torch.Tensor], sty
       interchangeable with another one as far as s_k's statistics go)."""
     short = [n.split("/")[-1] for n in style_names]
     n = len(styles)
-    s_stats = [_stats(encoder, s) for s in styles]
+    s_stats = [style_statistics(encoder, s) for s in styles]
     pixels = torch.zeros(n, n)
     own, other, photo = torch.zeros(n), torch.zeros(n), 0.0
     for content, row in zip(contents, outputs):
-        c_stats = _stats(encoder, content)
-        o_stats = [_stats(encoder, o) for o in row]
+        c_stats = style_statistics(encoder, content)
+        o_stats = [style_statistics(encoder, o) for o in row]
         for k in range(n):
-            base = _distance(c_stats, s_stats[k])
-            ratios = [_distance(o_stats[j], s_stats[k]) / base for j in range(n)]
+            base = float(statistics_distance(c_stats, s_stats[k]))
+            ratios = [float(statistics_distance(o_stats[j], s_stats[k])) / base for j in range(n)]
             own[k] += ratios[k]
             other[k] += min(r for j, r in enumerate(ratios) if j != k)
             for j in range(n):
@@ -197,9 +185,9 @@ def palette_rows(styles: Sequence[torch.Tensor], outputs: Sequence[Sequence[torc
 def alpha_rows(encoder: MultiLayerEncoder, content: torch.Tensor, style: torch.Tensor,
                strip: Sequence[torch.Tensor], alphas: Sequence[float]) -> list[dict]:
     """Along the α strip: the style ratio, and mean |Δ| in pixels from the α = 0 panel and from the photo."""
-    c_stats, s_stats = _stats(encoder, content), _stats(encoder, style)
-    base = _distance(c_stats, s_stats)
-    return [{"α": a, "ratio": round(_distance(_stats(encoder, out), s_stats) / base, 3),
+    c_stats, s_stats = style_statistics(encoder, content), style_statistics(encoder, style)
+    base = float(statistics_distance(c_stats, s_stats))
+    return [{"α": a, "ratio": round(float(statistics_distance(style_statistics(encoder, out), s_stats)) / base, 3),
              "mean abs Δ from α = 0": round((out - strip[0]).abs().mean().item(), 3),
              "mean abs Δ from the photo": round((out - content).abs().mean().item(), 3)}
             for a, out in zip(alphas, strip)]

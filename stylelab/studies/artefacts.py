@@ -22,7 +22,7 @@ from .. import artefacts, assets, images, provenance
 from ..device import describe
 from ..errors import command
 from ..methods import feedforward
-from ..perceptual import style_ratio
+from ..perceptual import statistics_ratio, style_ratio, style_statistics
 
 PHOTOS = ("avril", "blonde_girl", "brad_pitt", "chicago", "cornell", "flowers", "golden_gate", "lenna",
           "modern", "newyork", "sailboat")
@@ -103,13 +103,15 @@ def before_after(before: torch.nn.Module, after: torch.nn.Module, contents: Sequ
     (and its period in pixels) and style ratio side by side, with the photo's own crosshatch (:func:`photo_rows`);
     ``outputs[(photo, style)] = ((before output, blobs, spots), (after output, blobs, spots))``."""
     rows, outputs = [], {}
+    # each painting and each photo is encoded once; both outputs of a pair go through the encoder in one batch
+    style_stats = [style_statistics(encoder, style) for style in styles]
     for content, cname in zip(contents, content_names):
         own = artefacts.crosshatch(content, content).amplitude
-        for index, (style, sname) in enumerate(zip(styles, style_names)):
+        content_stats = style_statistics(encoder, content)
+        for index, (stats, sname) in enumerate(zip(style_stats, style_names)):
             pair = [feedforward.stylize(net, content, index).clamp(0, 1) for net in (before, after)]
             m = [measures(out, content) for out in pair]
-            # both outputs in one batch: the content's and the style's encoder passes are shared
-            ratios = style_ratio(encoder, torch.cat(pair), content, style)
+            ratios = statistics_ratio(style_statistics(encoder, torch.cat(pair)), content_stats, stats)
             for measured, ratio in zip(m, ratios.tolist()):
                 measured["style ratio"] = round(ratio, 3)
             short = sname.split("/")[-1]

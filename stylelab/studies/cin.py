@@ -101,15 +101,15 @@ def strip_distances(strip: Sequence[torch.Tensor]) -> list[float]:
 def new_style_rows(net, grown_net, encoder, contents, content_names, new_style, steps: int) -> list[dict]:
     """Ratio to the new painting before (the new row's start: the mean of the old styles) and after training
     its γ, β for ``steps`` steps, per photo."""
-    from ..perceptual import style_ratio
+    from ..perceptual import statistics_ratio, style_statistics
 
-    rows = []
+    rows, style_stats = [], style_statistics(encoder, new_style)
     for name, content in zip(content_names, contents):
         before = cin.stylize(net, content, [1 / cin.num_styles(net)] * cin.num_styles(net))
         after = cin.stylize(grown_net, content, cin.num_styles(grown_net) - 1)
-        rows.append({"content": name,
-                     "before (mean γ, β)": style_ratio(encoder, before, content, new_style).item(),
-                     f"after {steps} steps": style_ratio(encoder, after, content, new_style).item()})
+        ratios = statistics_ratio(style_statistics(encoder, torch.cat([before, after])),
+                                  style_statistics(encoder, content), style_stats).tolist()
+        rows.append({"content": name, "before (mean γ, β)": ratios[0], f"after {steps} steps": ratios[1]})
     return rows
 
 

@@ -22,7 +22,7 @@ from .. import assets, images
 from ..encoders import MultiLayerEncoder
 from ..methods import feedforward, gatys
 from ..methods.feedforward import FeedForwardConfig, TrainedNet
-from ..perceptual import PerceptualLoss, style_ratio
+from ..perceptual import PerceptualLoss, statistics_ratio, style_statistics
 from ..timing import BenchSettings
 from ..weights import pretrained_path
 from ..weights import recipe_command as command_of_recipe
@@ -51,9 +51,11 @@ def unseen_ratios(net: torch.nn.Module, encoder: MultiLayerEncoder, contents: Se
                   ) -> tuple[list[dict], list[torch.Tensor]]:
     """Stylise each content image in one forward pass; ratio d(output, s) / d(content, s) per image."""
     rows, outputs = [], []
+    style_stats = style_statistics(encoder, style)
     for name, content in zip(names, contents):
         output = feedforward.stylize(net, content)
-        ratio = round(style_ratio(encoder, output, content, style).item(), 3)
+        ratio = round(statistics_ratio(style_statistics(encoder, output), style_statistics(encoder, content),
+                                       style_stats).item(), 3)
         rows.append({"content": name, f"ratio ({label})": ratio})
         outputs.append(output)
     return rows, outputs
@@ -146,12 +148,15 @@ def ratio_grid(stylise: Callable[[torch.Tensor, int, torch.Tensor], torch.Tensor
     """Every content through every style, ``stylise(content, style_index, style_image)``; one row of ratios
     d(output, s) / d(content, s) per content image (the grids of notebooks 03 and 04)."""
     outputs, rows = [], []
+    style_stats = [style_statistics(encoder, style) for style in styles]  # each painting encoded once
     for content, cname in zip(contents, content_names):
         row_out, row = [], {"content": cname}
+        content_stats = style_statistics(encoder, content)
         for s, (style, sname) in enumerate(zip(styles, style_names)):
             out = stylise(content, s, style)
             row_out.append(out)
-            row[sname.split("/")[-1]] = round(style_ratio(encoder, out, content, style).item(), 3)
+            ratio = statistics_ratio(style_statistics(encoder, out), content_stats, style_stats[s])
+            row[sname.split("/")[-1]] = round(ratio.item(), 3)
         outputs.append(row_out)
         rows.append(row)
     return outputs, rows
@@ -162,9 +167,12 @@ def gatys_ratios(encoder: MultiLayerEncoder, contents: Sequence[torch.Tensor], s
     """Gatys et al. on the same pairs and at the same size, with the same measure."""
     config = gatys.GatysConfig(iterations=iterations)
     ratios, outputs = [], []
+    style_stats = style_statistics(encoder, style)
     for content in contents:
         result = gatys.stylize(content, style, encoder, config, progress=progress)
-        ratios.append(round(style_ratio(encoder, result.image, content, style).item(), 3))
+        ratio = statistics_ratio(style_statistics(encoder, result.image), style_statistics(encoder, content),
+                                 style_stats)
+        ratios.append(round(ratio.item(), 3))
         outputs.append(result.image)
     return ratios, outputs
 
