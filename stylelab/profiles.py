@@ -85,8 +85,10 @@ class CINProfile:
     pretrained: str  # the committed 4-style CIN net
     before_pretrained: str  # the CIN net before issue #23's fine-tune (128-px crops), for before / after
     artefact_size: int  # short side of the before / after comparison (the size users run the nets at)
+    artefact_contents: tuple[str, ...]  # the photos of that comparison (each through every style, both nets)
     contents: tuple[str, ...]
     new_style_steps: int  # training steps that learn a fifth style's γ, β
+    new_style_lr: float  # their learning rate (a style row takes larger steps than the whole net's 4e-4)
     new_style_image_size: int  # their training crops
     new_style: str
     strip_n: int  # images in the two-style interpolation strip
@@ -123,6 +125,7 @@ class SpeedProfile:
     repeats: int  # timed forward passes per feed-forward net, size and fast path
     warmup: int
     slow_repeats: int  # timed runs of the optimisation methods
+    slow_warmup: int  # untimed runs of the optimisation methods first
     gatys_iterations: int  # L-BFGS iterations run (fewer than 500: extrapolated and marked)
     inverse_iterations: int | None  # style-swap inverse iterations run; None: all of them
     fast_paths: bool
@@ -200,35 +203,40 @@ PROFILES: dict[str, dict[str, object]] = {
             grid_style_weights=(1, 10, 100, 1000), curve_iterations=40, bench_sizes=(256,), bench_iterations=2,
         ),
         # Notebook 02 on a 2-core CPU: the committed Johnson and Ulyanov nets are applied at 256 px; a
-        # 40-step training at 64 px shows the loop; the IN-vs-BN study trains 6 nets for 40 steps at 64 px
-        # (60 steps: BN/IN 2.13 on the original images, 173 s of a slow day's 284 s notebook);
-        # Gatys runs on two of the pairs for the ratio comparison (30 L-BFGS iterations at 256 px); the speed
-        # comparison at 256 px (512 px: notebook 06 and the full profile); ~3 min.
+        # 40-step training at 64 px shows the loop; the IN-vs-BN study trains 6 nets for 30 steps at 64 px
+        # (60 steps: BN/IN 2.13 on the original images, 173 s of a slow day's 284 s notebook; 40 steps: 1.96,
+        # 124 s); Gatys runs on one of the pairs for the ratio comparison (30 L-BFGS iterations at 256 px, ~25 s
+        # a pair on a slow day); the speed comparison at 256 px (512 px: notebook 06 and the full profile); ~4 min.
         "feedforward": FeedForwardProfile(
             image_size=256, style_size=256, style="style/la_muse", contents=("cornell", "golden_gate", "brad_pitt", "sailboat"),
             pretrained="johnson-instance-la_muse", texture_pretrained="ulyanov-instance-la_muse", demo_steps=40,
             before_pretrained="johnson-instance-la_muse-no-flat-term", artefact_size=512,
-            demo_image_size=64, study_steps=40, study_image_size=64, study_style="style/woman_with_hat_matisse",
-            gatys_contents=2, gatys_iterations=30,
+            demo_image_size=64, study_steps=30, study_image_size=64, study_style="style/woman_with_hat_matisse",
+            gatys_contents=1, gatys_iterations=30,
             bench_sizes=(256,), bench_repeats=3, gatys_bench_iterations=2, threads=None,
         ),
         # Notebook 03 on a 2-core CPU: the committed 4-style CIN net applied at 256 px; a new style
-        # learned from its γ, β alone for 240 steps at 64 px (to show the mechanism, not to converge;
-        # the notebook's 100 s target); before / after issue #23's fine-tune at 512 px; timed at 256 px.
+        # learned from its γ, β alone for 100 steps at 64 px, learning rate 4e-3 (to show the mechanism,
+        # not to converge; 2026-12-04: ratios 0.59 / 0.65 / 0.56 in 50 s, against 0.66 / 0.74 / 0.66 in
+        # 123 s for 240 steps at the net's 4e-4); before / after issue #23's fine-tune at 512 px on the two photos
+        # where the old net drew blobs at 256 px (golden_gate, brad_pitt: 8 outputs x 2 nets, ~70 s; with sailboat
+        # 108 s of a slow day); timed at 256 px.
         "cin": CINProfile(
             image_size=256, style_size=256, pretrained="cin-instance-4styles",
-            before_pretrained="cin-instance-4styles-128crops", artefact_size=512, contents=("golden_gate", "brad_pitt", "sailboat"),
-            new_style_steps=240, new_style_image_size=64, new_style="style/picasso_self_portrait", strip_n=5,
+            before_pretrained="cin-instance-4styles-128crops", artefact_size=512,
+            artefact_contents=("golden_gate", "brad_pitt"), contents=("golden_gate", "brad_pitt", "sailboat"),
+            new_style_steps=100, new_style_lr=4e-3, new_style_image_size=64, new_style="style/picasso_self_portrait",
+            strip_n=5,
             blend_n=3, bench_sizes=(256,), bench_repeats=3,
         ),
         # Notebook 04 on a 2-core CPU: the committed decoder (trained on this CPU) applied at 256 px to
         # 3 unseen photos x the 4 held-out styles; a 20-step training at 64 px shows the loop; Gatys on
-        # two of the pairs for the ratio comparison (30 L-BFGS iterations, as notebook 02); style swap
+        # one of the pairs for the ratio comparison (30 L-BFGS iterations, as notebook 02); style swap
         # with a 20-iteration L-BFGS inverse; the speed rows and fast paths at 256 px (512 px: notebook 06
         # and the full profile); ~150 s.
         "adain": AdaINProfile(
             image_size=256, style_size=256, pretrained="adain-decoder-craft", contents=("golden_gate", "brad_pitt", "sailboat"),
-            demo_steps=20, demo_image_size=64, alphas=(0.0, 0.25, 0.5, 0.75, 1.0), blend_n=3, gatys_pairs=2,
+            demo_steps=20, demo_image_size=64, alphas=(0.0, 0.25, 0.5, 0.75, 1.0), blend_n=3, gatys_pairs=1,
             gatys_iterations=30, swap_size=256, swap_iterations=20, bench_sizes=(256,), bench_repeats=3,
         ),
         # EMD on a 2-core CPU: 48² glyphs, 10 Chinese fonts, 300 characters, K = 64 (the paper's
@@ -248,12 +256,14 @@ PROFILES: dict[str, dict[str, object]] = {
         ),
         # Notebook 06 (the AdaIN paper's Table 1) on a 2-core CPU in about 3 min: both of the paper's sizes in
         # fp32 eager, the fast paths at 256 px only (at 512 px they cost ~140 s of a slow 2-core day; the full
-        # profile times them at both); the feed-forward nets timed 3 times per path; Gatys for 2 of its 500 iterations and the style-swap inverse for 2 of its
-        # 30, both extrapolated and marked; no torch.compile (tens of seconds per net and size to compile;
-        # python -m stylelab bench --compile has it); no extra-threads path (the notebook runs at the
-        # threads it is given: ``threads``, None = torch's default).
+        # profile times them at both); the feed-forward nets timed 3 times per path; Gatys for 2 of its 500
+        # iterations and the style-swap inverse for 2 of its 30, both extrapolated and marked, with no untimed
+        # run first (the 512-px swap alone takes ~20 s: a first call's overhead is lost in it); no torch.compile
+        # (tens of seconds per net and size to compile; python -m stylelab bench --compile has it); no
+        # extra-threads path (the notebook runs at the threads it is given: ``threads``, None = torch's default).
         "speed": SpeedProfile(
-            sizes=(256, 512), repeats=3, warmup=1, slow_repeats=1, gatys_iterations=2, inverse_iterations=2,
+            sizes=(256, 512), repeats=3, warmup=1, slow_repeats=1, slow_warmup=0, gatys_iterations=2,
+            inverse_iterations=2,
             fast_paths=True, fast_path_sizes=(256,), compile=False, more_threads=False, adain_decoder="auto",
             threads=None,
         ),
@@ -286,8 +296,10 @@ PROFILES: dict[str, dict[str, object]] = {
         # The papers' sizes: the CIN net at 512 px; a new style trained for 4,000 steps at 256 px.
         "cin": CINProfile(
             image_size=512, style_size=512, pretrained="cin-instance-4styles",
-            before_pretrained="cin-instance-4styles-128crops", artefact_size=512, contents=_SIX_PHOTOS,
-            new_style_steps=4000, new_style_image_size=256, new_style="style/picasso_self_portrait", strip_n=7,
+            before_pretrained="cin-instance-4styles-128crops", artefact_size=512, artefact_contents=_SIX_PHOTOS,
+            contents=_SIX_PHOTOS,
+            new_style_steps=4000, new_style_lr=4e-3, new_style_image_size=256, new_style="style/picasso_self_portrait",
+            strip_n=7,
             blend_n=5, bench_sizes=(256, 512), bench_repeats=20,
         ),
         # The paper's sizes: 512 px, six photos x the 4 held-out styles, Gatys' 500 iterations.
@@ -313,7 +325,8 @@ PROFILES: dict[str, dict[str, object]] = {
         # The paper's protocol on a GPU: all 500 Gatys iterations and all 30 inverse iterations, 20 timed
         # forward passes, torch.compile (max-autotune) and CUDA graphs among the fast paths.
         "speed": SpeedProfile(
-            sizes=(256, 512), repeats=20, warmup=3, slow_repeats=3, gatys_iterations=500, inverse_iterations=None,
+            sizes=(256, 512), repeats=20, warmup=3, slow_repeats=3, slow_warmup=1, gatys_iterations=500,
+            inverse_iterations=None,
             fast_paths=True, fast_path_sizes=None, compile=True, more_threads=True, adain_decoder="auto",
             threads=None,
         ),

@@ -127,6 +127,9 @@ class BenchSettings:
     repeats: int = 5  # timed calls per feed-forward net, size and path (median)
     warmup: int = 1  # untimed calls first
     slow_repeats: int = 1  # timed runs of the optimisation methods (median)
+    # untimed runs of the optimisation methods first: a run of seconds hides a first call's overhead, so 0 is
+    # fair there (the quick profile's notebook 06 saves a 512-px style swap with it)
+    slow_warmup: int = 1
     gatys_iterations: int = PAPER_ITERATIONS  # L-BFGS iterations run; fewer: extrapolated to 500
     inverse_iterations: int | None = None  # style-swap inverse iterations run; None: all it counts
     optimizer: str = "lbfgs"
@@ -152,8 +155,9 @@ class BenchSettings:
         for name in ("repeats", "slow_repeats", "gatys_iterations"):
             if getattr(self, name) < 1:
                 raise StylelabError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.warmup < 0:
-            raise StylelabError(f"warmup must be 0 or more, got {self.warmup}")
+        for name in ("warmup", "slow_warmup"):
+            if getattr(self, name) < 0:
+                raise StylelabError(f"{name} must be 0 or more, got {getattr(self, name)}")
         if self.fast_path_sizes is not None and not set(self.fast_path_sizes) <= set(self.sizes):
             raise StylelabError(f"fast_path_sizes {list(self.fast_path_sizes)} must be among the sizes "
                                 f"{list(self.sizes)}")

@@ -38,6 +38,22 @@ def test_gatys_row_reports_extrapolated_seconds_for_500_iterations_and_style_enc
     assert row.paper is bench.PAPER_SPEED["gatys"] and row.paper_seconds is None  # the paper has 256 and 512 px only
 
 
+
+@pytest.mark.parametrize("slow_warmup", [0, 1])
+def test_the_optimisation_rows_run_slow_warmup_untimed_swaps_first(monkeypatch, slow_warmup):
+    """The style-swap row swaps once per timed run, plus ``slow_warmup`` untimed swaps first (the quick profile's
+    0 saves a 512-px swap); a negative count is refused in one line."""
+    from stylelab.methods import style_swap
+
+    calls = []
+    real = style_swap.style_swap
+    monkeypatch.setattr(style_swap, "style_swap", lambda *a, **k: calls.append(1) or real(*a, **k))
+    bench.run_bench(["style_swap"], tiny_settings(slow_warmup=slow_warmup, slow_repeats=2, fast_paths=False),
+                    device="cpu", encoder="random", progress=False)
+    assert len(calls) == 2 + slow_warmup
+    with pytest.raises(StylelabError, match="slow_warmup must be 0 or more"):
+        tiny_settings(slow_warmup=-1).validate()
+
 def test_the_gatys_study_times_through_the_registry_with_a_given_encoder():
     from stylelab import encoders
     from stylelab.studies import gatys as study

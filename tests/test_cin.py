@@ -60,7 +60,8 @@ def test_adding_a_style_trains_only_its_gamma_and_beta(encoder, photos, styles, 
     dataset = RandomCropDataset(photos, 16, max_side=64)
     grown = cin.add_style(base, styles[2], encoder, steps=3, dataset=dataset, progress=False)
     assert grown.config.styles == tuple(styles) and cin.num_styles(grown.net) == 3 == grown.net.num_styles
-    assert len(grown.history["total"]) == 3 and grown.recipe["added_styles"] == [{"style": styles[2], "steps": 3}]
+    assert len(grown.history["total"]) == 3 and grown.recipe["added_styles"] == [
+        {"style": styles[2], "steps": 3, "lr": base.config.lr}]
     style_names = set(cin.style_parameters(grown.net))
     after = grown.net.state_dict()
     assert set(after) == set(before)
@@ -79,6 +80,25 @@ def test_adding_a_style_trains_only_its_gamma_and_beta(encoder, photos, styles, 
     layer = next(iter(cin.cin_layers(grown.net).values()))
     assert layer.weight.grad[0].abs().sum() > 0 and all(p.requires_grad for p in grown.net.parameters())
 
+
+
+def test_a_new_style_takes_its_own_learning_rate(encoder, photos, styles, one_torch_thread):
+    """Adam's first step moves each trained number by about the learning rate: ``lr`` replaces the net's for
+    the new row alone, and is recorded; a learning rate that is not positive is refused in one line."""
+    base = TrainedNet(_net(2), _config(styles[:2]))
+    dataset = RandomCropDataset(photos, 16, max_side=64)
+    moved = {}
+    for lr in (None, 10 * base.config.lr):
+        grown = cin.add_style(base, styles[2], encoder, steps=1, lr=lr, dataset=dataset, progress=False)
+        start = {name: p.mean(0) for name, p in cin.style_parameters(base.net).items()}
+        moved[lr] = max((p[2] - start[name]).abs().max().item()
+                        for name, p in cin.style_parameters(grown.net).items())
+        assert grown.recipe["added_styles"][-1]["lr"] == (lr or base.config.lr)
+        assert grown.config.lr == base.config.lr  # the net's own rate stays in its config
+    assert moved[None] == pytest.approx(base.config.lr, rel=0.05)
+    assert moved[10 * base.config.lr] == pytest.approx(10 * base.config.lr, rel=0.05)
+    with pytest.raises(StylelabError, match="learning rate must be positive"):
+        cin.add_style(base, styles[2], encoder, steps=1, lr=0.0, dataset=dataset, progress=False)
 
 def test_grown_style_starts_at_the_mean_of_the_others():
     net = _net(2)

@@ -251,7 +251,7 @@ def _time_gatys_row(size: int, ctx: timing.BenchContext) -> timing.SpeedRow:
     reference = GatysObjective(ctx.encoder, config, content, style)
     results, images, losses = [], [], []
     for name, encoder in encoders:
-        if s.warmup:
+        if s.slow_warmup:
             optimize_image(GatysObjective(encoder, config, content, style), content, replace(config, iterations=1),
                            progress=False)
         encoding, _ = timing.median_seconds(lambda: GatysObjective(encoder, config, content, style), device,

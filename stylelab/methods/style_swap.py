@@ -181,11 +181,11 @@ def _time_style_swap_row(size: int, ctx: timing.BenchContext) -> timing.SpeedRow
     layer = config.layer
     with torch.no_grad():
         encoding, style_features = timing.median_seconds(lambda: encoder(style, [layer])[layer], device,
-                                                         s.slow_repeats, s.warmup)
+                                                         s.slow_repeats, s.slow_warmup)
         swap, swapped = timing.median_seconds(
             lambda: style_swap(encoder(content, [layer])[layer], style_features, config.patch_size, config.stride),
-            device, s.slow_repeats, s.warmup)
-    if s.warmup:
+            device, s.slow_repeats, s.slow_warmup)
+    if s.slow_warmup:
         invert_features(encoder, swapped, content, replace(config, iterations=1))
     inverse, _ = timing.median_seconds(
         lambda: invert_features(encoder, swapped, content, replace(config, iterations=measured)),

@@ -20,7 +20,7 @@ from ..methods import adain
 from ..methods.cin import bilinear_weights
 from ..perceptual import statistics_distance, style_statistics
 from ..weights import pretrained_path
-from .cin import blend_figure, grid_figure, style_images  # noqa: F401  (re-exported for the notebook)
+from .cin import blend_figure, grid_figure, span, style_images  # noqa: F401  (re-exported for the notebook)
 from ..plots import smoothed_curves
 from .feedforward import ratio_grid
 

@@ -27,6 +27,7 @@ from ..timing import BenchSettings
 from ..weights import pretrained_path
 from ..weights import recipe_command as command_of_recipe
 from ..plots import smooth, smoothed_curves
+from .normalization import span  # noqa: F401  (re-exported for the notebooks' sentences)
 
 #: AdaIN paper, Figure 1: the three training conditions of the IN-vs-BN comparison.
 CONDITIONS = ("original", "contrast-normalised", "style-normalised")

@@ -23,6 +23,7 @@ from ..bench import BenchReport, BenchSettings
 def bench_settings(cfg) -> BenchSettings:
     """A profile's ``speed`` section as benchmark settings."""
     return BenchSettings(sizes=tuple(cfg.sizes), repeats=cfg.repeats, warmup=cfg.warmup, slow_repeats=cfg.slow_repeats,
+                         slow_warmup=cfg.slow_warmup,
                          gatys_iterations=cfg.gatys_iterations, inverse_iterations=cfg.inverse_iterations,
                          fast_paths=cfg.fast_paths, fast_path_sizes=cfg.fast_path_sizes, compile=cfg.compile,
                          more_threads=cfg.more_threads, adain_decoder=cfg.adain_decoder)
