@@ -40,8 +40,8 @@ from torch import nn
 
 from .encoders import MultiLayerEncoder
 from .errors import StylelabError
-from .losses import (content_loss, flat_texture_loss, gram_layer_loss, gram_matrix, mean_std_layer_loss, tone_loss,
-                     total_variation)
+from .losses import (check_flat_window, content_loss, flat_texture_loss, gram_layer_loss, gram_matrix,
+                     mean_std_layer_loss, tone_loss, total_variation)
 from .norms import mean_std
 
 STYLE_LOSSES = ("gram", "mean_std")
@@ -66,9 +66,10 @@ class PerceptualConfig:
     tone_weight: float = 0.0
     tone_sigma: float = 0.03
     # issue #23: weight φ of losses.flat_texture_loss (0: off) and its τ, the photo's local fine-texture RMS below
-    # which a region counts as flat (0.012: the crosshatch measure's bound)
+    # which a region counts as flat (0.012: the crosshatch measure's bound), over a flat_window × flat_window box
     flat_weight: float = 0.0
     flat_threshold: float = 0.012
+    flat_window: int = 9
 
     def validate(self, encoder: MultiLayerEncoder) -> None:
         if self.style_loss not in STYLE_LOSSES:
@@ -82,6 +83,7 @@ class PerceptualConfig:
             raise StylelabError(f"tone_sigma is a fraction of the image's short side in (0, 0.5), got {self.tone_sigma}")
         if not self.flat_threshold > 0:
             raise StylelabError(f"flat_threshold is a positive fine-texture RMS (0-1 grey), got {self.flat_threshold}")
+        check_flat_window(self.flat_window, "flat_window")
         encoder.check_layers(([self.content_layer] if self.content_layer else []) + list(self.style_layers))
         if self.layer_weights is not None:
             missing = set(self.style_layers) - set(self.layer_weights)
@@ -214,7 +216,7 @@ class PerceptualLoss(nn.Module):
         if cfg.flat_weight > 0:
             if content is None:
                 raise StylelabError("the flat-region term looks for flat regions of the content photo: give content")
-            terms["flat"] = flat_texture_loss(output, content, cfg.flat_threshold)
+            terms["flat"] = flat_texture_loss(output, content, cfg.flat_threshold, cfg.flat_window)
             terms["total"] = terms["total"] + cfg.flat_weight * terms["flat"]
         return terms
 

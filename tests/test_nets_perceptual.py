@@ -232,3 +232,29 @@ def test_flat_texture_loss_by_hand_and_only_where_the_photo_is_flat():
     right, left = (losses.flat_texture_loss(o, photo, 0.012).item() for o in (textured_right, textured_left))
     assert right < 0.05 * left  # texture along the photo's own texture costs (almost) nothing
     assert left == pytest.approx((0.96 * 0.1) ** 2, rel=0.1)
+
+
+def test_a_wider_flat_window_excuses_texture_near_the_photos_edges(encoder):
+    # photo: flat on the left (columns 0-23), a strong checkerboard from column 24; the output draws a checkerboard
+    # band in columns 12-17, 7-12 px from that edge
+    flat = torch.full((1, 3, 32, 48), 0.4)
+    photo = flat.clone()
+    photo[..., 24:] = _checker(32, 24, 0.3)
+    band = flat.clone()
+    band[..., 12:18] = _checker(32, 6, 0.1)
+    narrow, wide = (losses.flat_texture_loss(band, photo, 0.012, window=w).item() for w in (9, 33))
+    # 9 × 9: the band's whole neighbourhood is flat, m = 1 on it and on the 4 px beyond it; the 24 flat columns
+    # (m ≈ 1) share the band's energy, so L lies between (6 / 24) and (8 / 20) of the band's mean h² (the band's
+    # edges see the flat grey around them, their h is smaller than the inner 24a/25)
+    assert 6 / 24 * (0.96 * 0.1) ** 2 * 0.6 < narrow < 8 / 20 * (0.1) ** 2
+    # 33 × 33: every pixel of the band has the photo's checkerboard within its box, m ≈ 0 there
+    assert wide < 0.05 * narrow
+    # on a photo flat everywhere the window does not matter
+    assert losses.flat_texture_loss(band, flat, 0.012, window=33).item() == pytest.approx(
+        losses.flat_texture_loss(band, flat, 0.012, window=9).item(), rel=1e-6)
+    with pytest.raises(StylelabError, match="odd number of pixels"):
+        losses.flat_texture_loss(band, photo, 0.012, window=8)
+    with pytest.raises(StylelabError, match="needs images over 32 px"):
+        losses.flat_texture_loss(band, photo, 0.012, window=65)
+    with pytest.raises(StylelabError, match="flat_window is an odd number"):
+        PerceptualLoss(encoder, PerceptualConfig(flat_window=0))

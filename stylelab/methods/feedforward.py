@@ -73,9 +73,11 @@ class FeedForwardConfig:
     # crop's side) of losses.tone_loss, the output's low-pass lightness held to the photo's up to one tone curve
     tone_weight: float = 0.0
     tone_sigma: float = 0.03
-    # issue #23: weight and τ of losses.flat_texture_loss, fine texture where the photo is flat (the crosshatch)
+    # issue #23: weight, τ and window of losses.flat_texture_loss, fine texture where the photo is flat (the
+    # crosshatch); 9 px was the first fine-tune's window, 33 px (about the measure's 32-px tile) the second's
     flat_weight: float = 0.0
     flat_threshold: float = 0.012
+    flat_window: int = 9
     norm_leak: bool = False  # CIN's leaky form, + ℓ (x − μ): the channel's scale without a spike (Johnson net)
     # CIN's μ, σ from x clipped to μ ± kσ (0: off; Johnson net): a narrow spike's say in its channel's scale is cut
     norm_clip: float = 0.0
@@ -134,7 +136,7 @@ class FeedForwardConfig:
                                 content_weight=self.content_weight, style_weight=self.style_weight,
                                 tv_weight=self.tv_weight, normalize=self.normalize, tone_weight=self.tone_weight,
                                 tone_sigma=self.tone_sigma, flat_weight=self.flat_weight,
-                                flat_threshold=self.flat_threshold)
+                                flat_threshold=self.flat_threshold, flat_window=self.flat_window)
 
     def to_dict(self) -> dict:
         return asdict(self)

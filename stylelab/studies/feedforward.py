@@ -89,7 +89,9 @@ def training_stages(trained: TrainedNet) -> list[dict]:
                        "lr": config["lr"], "style weight": config["style_weight"], "TV weight": config["tv_weight"],
                        # issue #23's terms and norms (absent from older files: off); the tried-and-dropped ones
                        # (peak penalty, leaky CIN, tone term) made no shipped net and are left out of this table
-                       "flat weight (τ)": (f"{config['flat_weight']:g} (τ {config['flat_threshold']:g})"
+                       "flat weight (τ)": (f"{config['flat_weight']:g} (τ {config['flat_threshold']:g}"
+                                           + ("" if config.get("flat_window", 9) == 9  # the first fine-tunes' box
+                                              else f", {config['flat_window']} px window") + ")"
                                            if config.get("flat_weight") else "—"),
                        "CIN statistics": (f"clipped to μ ± {config['norm_clip']:g}σ" if config.get("norm_clip")
                                           else "plain μ, σ") if config["norm"] == "conditional_instance" else "—",
