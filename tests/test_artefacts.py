@@ -182,22 +182,34 @@ def test_the_johnson_nets_weave_is_not_counted_as_spots_at_512_px(mirror):
     assert [r["photo"] for r in rows if r["spots"]] == []
 
 
-def test_the_shipped_johnson_net_lays_less_crosshatch_than_the_net_before_the_flat_term_at_512_px(mirror):
-    before, after = (study.survey(net, sizes=(512,))
+def _encoder():
+    from stylelab.encoders import build_encoder
+
+    return build_encoder("auto")  # the survey's encoder: VGG-19 where its weights are, else the offline VGG16-BN
+
+
+def test_the_shipped_johnson_net_lays_less_crosshatch_than_the_net_before_the_flat_term_on_every_photo(mirror):
+    # issue #23's bar: lower on all 11 photos, at 256 and 512 px (native size is in the committed survey), with the
+    # style ratio at 256 px not worse on any of them; a photo without a flat tile reads 0 for every net
+    before, after = (study.survey(net, sizes=(256, 512), encoder=_encoder())
                      for net in ("johnson-instance-la_muse-no-flat-term", "johnson-instance-la_muse"))
-    assert [b["photo"] for b in before] == [a["photo"] for a in after] and len(after) == 11
-    lower = [a["photo"] for b, a in zip(before, after) if a["crosshatch"] < b["crosshatch"]]
-    # all but cornell, whose flat sky and lake carried 0.42 grey levels before and 0.81 after: under one 8-bit
-    # level, and under twice what the photo itself reads there (0.435: the net before drew less than the photo)
-    assert len(lower) >= 10, lower
-    own = {r["photo"]: r["crosshatch"] for r in study.photo_rows(sizes=(512,))}
-    assert all(a["crosshatch"] < min(1.0, 2 * own[a["photo"]]) for a in after if a["photo"] not in lower)
+    assert [(b["size"], b["photo"]) for b in before] == [(a["size"], a["photo"]) for a in after]
+    assert len(after) == 2 * 11
+    not_lower = [(a["size"], a["photo"], b["crosshatch"], a["crosshatch"]) for b, a in zip(before, after)
+                 if not a["crosshatch"] < b["crosshatch"] and b["crosshatch"] > 0]
+    assert not_lower == []
+    # cornell, the faint one: under the net before, and so under what the photo itself reads (0.435 at 512 px)
+    own = {r["photo"]: r["crosshatch"] for r in study.photo_rows(photos=("cornell",), sizes=(512,))}
+    assert [a["crosshatch"] for a in after if (a["size"], a["photo"]) == (512, "cornell")][0] < own["cornell"]
     # where the weave showed (> 2 grey levels), at least a quarter of it is gone
     assert all(a["crosshatch"] < 0.75 * b["crosshatch"] for b, a in zip(before, after) if b["crosshatch"] > 2)
     assert sum(a["blobs"] for a in after) <= sum(b["blobs"] for b in before)
+    worse = [(a["photo"], b["style ratio"], a["style ratio"]) for b, a in zip(before, after)
+             if a["size"] == 256 and a["style ratio"] > b["style ratio"]]
+    assert worse == []
 
 
-def test_a_fine_tuned_net_names_both_training_stages():
+def test_a_fine_tuned_net_names_every_training_stage():
     from stylelab.studies import feedforward as ff_study
 
     stages = ff_study.training_stages(ff_study.pretrained("cin-instance-4styles"))
@@ -212,9 +224,12 @@ def test_a_fine_tuned_net_names_both_training_stages():
     assert (earlier[0]["photos' short side ≤ (px)"], earlier[1]["photos' short side ≤ (px)"]) == (512, 1024)
     assert earlier[1]["CIN statistics"] == "plain μ, σ"
     johnson = ff_study.training_stages(ff_study.pretrained("johnson-instance-la_muse"))
-    assert [s["from"] for s in johnson] == ["—", "johnson-instance-la_muse-no-flat-term"]
-    assert [s["flat weight (τ)"] for s in johnson] == ["—", "100 (τ 0.012)"]
-    assert [s["style weight"] for s in johnson] == [40.0, 80.0]
+    assert [s["from"] for s in johnson] == ["—", "johnson-instance-la_muse-no-flat-term",
+                                            "johnson-instance-la_muse-flat-9px"]
+    # the second fine-tune's wider box is named; the first's 9-px box, the default, is not
+    assert [s["flat weight (τ)"] for s in johnson] == ["—", "100 (τ 0.012)", "1600 (τ 0.012, 33 px window)"]
+    assert [s["style weight"] for s in johnson] == [40.0, 80.0, 100.0]
+    assert [s["steps"] for s in johnson] == [1050, 300, 400]
 
 
 def test_the_summary_counts_blobs_and_spans_the_style_ratios():
