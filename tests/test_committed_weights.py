@@ -1,9 +1,10 @@
 """The committed nets give, through the method interface, pinned outputs on a fixed input: the 128-px-crop nets
 (``…-128crops``) the values computed at rev 2ee5b55 with the old per-method functions, before the refactor into
-the interface (the Johnson net before issue #23, now ``…-no-flat-term``, the same bytes); the default Johnson net
-fine-tuned for the crosshatch, the CIN net fine-tuned on 256-px crops (``…-256crops``, the default until issue #23
-piece 14), the clipped-statistics CIN net and the default CIN net (the clipped one fine-tuned with the flat-region
-term) the values computed when those weights were committed (their sha256 is in stylelab/data/weights.tsv)."""
+the interface (the Johnson net before issue #23, now ``…-no-flat-term``, the same bytes); the two Johnson nets
+fine-tuned for the crosshatch (``…-flat-9px`` and the default), the CIN net fine-tuned on 256-px crops
+(``…-256crops``, the default until issue #23 piece 14), the clipped-statistics CIN net and the default CIN net (the
+clipped one fine-tuned with the flat-region term) the values computed when those weights were committed (their
+sha256 is in stylelab/data/weights.tsv)."""
 
 import pytest
 import torch
@@ -16,8 +17,13 @@ from stylelab.methods import base
 BEFORE = {
     ("johnson", "johnson-instance-la_muse-no-flat-term", (0,), ()): (5721.3561, [0.48653, 0.28352, 0.36559, 0.82462,
                                                                             0.24528, 0.33075, 0.47315, 0.29303]),
-    # issue #23, the default Johnson net fine-tuned with the flat-region term (computed when committed, 2026-12-03)
-    ("johnson", None, (0,), ()): (5744.9488, [0.46436, 0.434, 0.42407, 0.90012, 0.28881, 0.26042, 0.45199, 0.38222]),
+    # issue #23, the Johnson net fine-tuned with the flat-region term over 9-px boxes (computed when committed,
+    # 2026-12-03, as the default; renamed 2026-12-04, same bytes)
+    ("johnson", "johnson-instance-la_muse-flat-9px", (0,), ()): (5744.9488, [0.46436, 0.434, 0.42407, 0.90012,
+                                                                          0.28881, 0.26042, 0.45199, 0.38222]),
+    # issue #23, the default since 2026-12-04: that net fine-tuned with the term over 33-px boxes (computed when
+    # committed)
+    ("johnson", None, (0,), ()): (5677.3609, [0.38467, 0.41724, 0.56408, 0.97837, 0.50277, 0.47021, 0.39279, 0.34462]),
     ("cin", "cin-instance-4styles-128crops", (2,), ()): (11404.0259, [0.79515, 0.77205, 0.85518, 0.92219, 0.44775, 0.87791, 0.91371, 0.78851]),
     ("cin", "cin-instance-4styles-128crops", (0.25, 0.25, 0.5, 0.0), ()): (9455.6206, [0.76529, 0.59243, 0.76087, 0.87671, 0.28379, 0.73273,
                                                       0.7965, 0.65767]),
