@@ -166,3 +166,37 @@ def flat_texture_loss(output: torch.Tensor, content: torch.Tensor, threshold: fl
         mask = torch.exp(-(local / threshold).square())
     texture = fine_texture(y)
     return ((mask * texture.square()).flatten(1).sum(1) / mask.flatten(1).sum(1).clamp_min(1e-8)).mean()
+
+
+def spot_loss(output: torch.Tensor, content: torch.Tensor, surround: float, margin: float,
+              blur: float = 2.0) -> torch.Tensor:
+    """Compact colour patches the output paints where the photo has none (issue #23's blobs and spots):
+
+        D(y) = G_b * (y − G_σ * y),   r = max(0, ‖D(x)‖₂ − ‖D(c)‖₂ − m),   L = mean r²
+
+    with D(y) each pixel's RGB departure from its surroundings (a Gaussian of σ = ``surround`` pixels, as the
+    spot measure's) averaged over b = ``blur`` pixels, ‖·‖₂ over the three channels and m = ``margin`` on the
+    0–√3 RGB distance. A solid patch keeps its departure under G_b; a weave's or a stroke's light and dark
+    threads cancel, so the style's texture costs little. Where the photo departs from its own surroundings
+    (a red flower on leaves, a dark sideburn on skin) the output may depart as much and m more. Unlike
+    :func:`tone_loss`, which judges luma only, it prices colour: a black blob turned pink costs the same."""
+    if output.shape != content.shape:
+        raise StylelabError(f"spot_loss needs output and content of one shape, got {tuple(output.shape)} "
+                            f"and {tuple(content.shape)}")
+    if not surround > 0 or not blur > 0:
+        raise StylelabError(f"the spot term's surround and blur are positive pixel counts, got {surround} and {blur}")
+    if margin < 0:
+        raise StylelabError(f"the spot term's margin is a non-negative RGB distance, got {margin}")
+
+    def coherent_departure(image: torch.Tensor) -> torch.Tensor:
+        wide = 2 * math.ceil(3 * surround) + 1
+        if wide // 2 >= min(image.shape[-2:]):  # reflection padding needs the image wider than half the kernel
+            raise StylelabError(f"the spot term's surround ({surround:g} px) needs images over {wide // 2} px on "
+                                f"each side, got {tuple(image.shape[-2:])}")
+        narrow = 2 * math.ceil(3 * blur) + 1
+        departure = image - gaussian_blur(image, [wide, wide], [surround, surround])
+        return gaussian_blur(departure, [narrow, narrow], [blur, blur]).norm(dim=1)
+
+    with torch.no_grad():
+        photo = coherent_departure(content.to(output.dtype))
+    return F.relu(coherent_departure(output) - photo - margin).square().mean()

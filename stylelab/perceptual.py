@@ -1,6 +1,7 @@
 """The perceptual loss every trained method shares (Gatys, Johnson/Ulyanov, CIN, AdaIN).
 
-    L(x) = α · L_content(x) + β · L_style(x) + γ · TV(x)   (+ τ · L_tone(x) + φ · L_flat(x), issue #23, off by default)
+    L(x) = α · L_content(x) + β · L_style(x) + γ · TV(x)   (+ τ · L_tone(x) + φ · L_flat(x) + ψ · L_spot(x),
+                                                             issue #23, off by default)
 
 * content: mean squared error of one encoder layer to a target (the content image's features, or
   a given feature map such as AdaIN's t);
@@ -12,6 +13,8 @@
   content photo's up to one affine tone curve per image.
 * flat (``flat_weight`` > 0): :func:`stylelab.losses.flat_texture_loss`, the output's fine texture where the
   content photo is flat.
+* spot (``spot_weight`` > 0): :func:`stylelab.losses.spot_loss`, compact colour patches the output paints
+  where the content photo has none.
 
 Normalisation (``normalize``), an explicit departure from the raw losses of :mod:`stylelab.losses`
 so that α, β mean the same for every encoder (the activations of the BatchNorm'd CRAFT encoder and
@@ -41,7 +44,7 @@ from torch import nn
 from .encoders import MultiLayerEncoder
 from .errors import StylelabError
 from .losses import (check_flat_window, content_loss, flat_texture_loss, gram_layer_loss, gram_matrix,
-                     mean_std_layer_loss, tone_loss, total_variation)
+                     mean_std_layer_loss, spot_loss, tone_loss, total_variation)
 from .norms import mean_std
 
 STYLE_LOSSES = ("gram", "mean_std")
@@ -70,17 +73,26 @@ class PerceptualConfig:
     flat_weight: float = 0.0
     flat_threshold: float = 0.012
     flat_window: int = 9
+    # issue #23: weight ψ of losses.spot_loss (0: off), its surround σ as a fraction of the image's short side (0.08:
+    # the spot measure's) and its margin m on the RGB distance
+    spot_weight: float = 0.0
+    spot_surround: float = 0.08
+    spot_margin: float = 0.1
 
     def validate(self, encoder: MultiLayerEncoder) -> None:
         if self.style_loss not in STYLE_LOSSES:
             raise StylelabError(f"style_loss must be one of {', '.join(STYLE_LOSSES)}, not {self.style_loss!r}")
         if self.normalize not in NORMALIZATIONS:
             raise StylelabError(f"normalize must be one of {', '.join(NORMALIZATIONS)}, not {self.normalize!r}")
-        for name in ("content_weight", "style_weight", "tv_weight", "tone_weight", "flat_weight"):
+        for name in ("content_weight", "style_weight", "tv_weight", "tone_weight", "flat_weight", "spot_weight",
+                     "spot_margin"):
             if getattr(self, name) < 0:
                 raise StylelabError(f"{name} must be non-negative, got {getattr(self, name)}")
         if not 0 < self.tone_sigma < 0.5:
             raise StylelabError(f"tone_sigma is a fraction of the image's short side in (0, 0.5), got {self.tone_sigma}")
+        if not 0 < self.spot_surround < 0.5:
+            raise StylelabError(f"spot_surround is a fraction of the image's short side in (0, 0.5), got "
+                                f"{self.spot_surround}")
         if not self.flat_threshold > 0:
             raise StylelabError(f"flat_threshold is a positive fine-texture RMS (0-1 grey), got {self.flat_threshold}")
         check_flat_window(self.flat_window, "flat_window")
@@ -218,6 +230,11 @@ class PerceptualLoss(nn.Module):
                 raise StylelabError("the flat-region term looks for flat regions of the content photo: give content")
             terms["flat"] = flat_texture_loss(output, content, cfg.flat_threshold, cfg.flat_window)
             terms["total"] = terms["total"] + cfg.flat_weight * terms["flat"]
+        if cfg.spot_weight > 0:
+            if content is None:
+                raise StylelabError("the spot term compares the output with the content photo: give content")
+            terms["spot"] = spot_loss(output, content, cfg.spot_surround * min(output.shape[-2:]), cfg.spot_margin)
+            terms["total"] = terms["total"] + cfg.spot_weight * terms["spot"]
         return terms
 
     def _style_ids(self, style_ids, batch: int, device) -> torch.Tensor:

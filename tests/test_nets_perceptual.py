@@ -1,7 +1,9 @@
 """Transform-net blocks and the shared perceptual loss."""
 
+import numpy as np
 import pytest
 import torch
+from scipy import ndimage
 from torchvision.transforms.functional import gaussian_blur
 
 from stylelab import losses, nets
@@ -187,6 +189,8 @@ PHOTO_GUIDED_TERMS = {
              dict(tone_sigma=0.7), "tone_sigma"),
     "flat": (4, dict(flat_weight=30.0, flat_threshold=0.2), lambda x, c: losses.flat_texture_loss(x, c, 0.2), 30.0,
              dict(flat_threshold=0.0), "flat_threshold"),
+    "spot": (6, dict(spot_weight=40.0, spot_surround=0.1, spot_margin=0.0),
+             lambda x, c: losses.spot_loss(x, c, 3.2, 0.0), 40.0, dict(spot_surround=0.7), "spot_surround"),
 }
 
 
@@ -258,3 +262,58 @@ def test_a_wider_flat_window_excuses_texture_near_the_photos_edges(encoder):
         losses.flat_texture_loss(band, photo, 0.012, window=65)
     with pytest.raises(StylelabError, match="flat_window is an odd number"):
         PerceptualLoss(encoder, PerceptualConfig(flat_window=0))
+
+
+def _spot_loss_reference(output, photo, surround, margin, blur):
+    """losses.spot_loss written again with SciPy's Gaussian (mirror padding = torch's reflect; truncate 3)."""
+    def departure(image):
+        image = image[0].double().numpy()
+        wide = ndimage.gaussian_filter(image, sigma=(0, surround, surround), mode="mirror", truncate=3.0)
+        return np.linalg.norm(ndimage.gaussian_filter(image - wide, sigma=(0, blur, blur), mode="mirror",
+                                                      truncate=3.0), axis=0)
+    return float(np.mean(np.maximum(departure(output) - departure(photo) - margin, 0.0) ** 2))
+
+
+def test_spot_loss_against_a_scipy_reference():
+    torch.manual_seed(8)
+    photo, out = torch.rand(1, 3, 40, 56), torch.rand(1, 3, 40, 56)
+    out[..., 10:20, 30:42] = torch.tensor([0.9, 0.1, 0.6]).view(3, 1, 1)  # a solid patch: r > 0 somewhere
+    for margin in (0.0, 0.05):
+        value = losses.spot_loss(out, photo, 3.0, margin, blur=2.0).item()
+        assert value > 0
+        assert value == pytest.approx(_spot_loss_reference(out, photo, 3.0, margin, 2.0), rel=1e-4)
+
+
+def test_spot_loss_prices_a_solid_patch_of_any_colour_not_a_weave_a_relighting_or_the_photos_own():
+    flat = torch.full((1, 3, 48, 64), 0.5)
+    dark, pink, weave = flat.clone(), flat.clone(), flat.clone()
+    dark[..., _disk(48, 64, 24, 32, 6)] = 0.2                                   # RGB departure (−.3, −.3, −.3)
+    pink[..., _disk(48, 64, 24, 32, 6)] = torch.tensor([0.5 + 0.135 ** 0.5, 0.5 - 0.135 ** 0.5,
+                                                         0.5]).view(3, 1)  # (+x, −x, 0), 2x² = 3 · 0.3²
+    weave[..., 12:36, 16:48] = _checker(24, 32, 0.3)                # ±0.3, as strong as the disk
+    blob = losses.spot_loss(dark, flat, 8.0, 0.1)
+    assert blob > 0
+    # the departure is linear in the patch's RGB vector, so a pink patch of the same length costs the same
+    assert losses.spot_loss(pink, flat, 8.0, 0.1).item() == pytest.approx(blob.item(), rel=1e-5)
+    # a weave's threads cancel under the 2-px blur; a relit image departs nowhere; the photo's own disk is excused
+    assert losses.spot_loss(weave, flat, 8.0, 0.1).item() == 0.0
+    assert losses.spot_loss(flat * 0.6 + 0.3, flat, 8.0, 0.0).item() == pytest.approx(0.0, abs=1e-12)
+    assert losses.spot_loss(dark, dark.clone(), 8.0, 0.0).item() == 0.0
+    # a wider margin forgives more
+    assert 0 < losses.spot_loss(dark, flat, 8.0, 0.2) < blob < losses.spot_loss(dark, flat, 8.0, 0.0)
+    x = dark.clone().requires_grad_()
+    target = flat.clone().requires_grad_()
+    losses.spot_loss(x, target, 8.0, 0.1).backward()
+    assert x.grad.abs().sum() > 0 and target.grad is None
+
+
+@pytest.mark.parametrize("args, message", [
+    (((1, 3, 32, 32), (1, 3, 32, 40), 4.0, 0.1), "one shape"),
+    (((1, 3, 32, 32), (1, 3, 32, 32), 0.0, 0.1), "positive pixel counts"),
+    (((1, 3, 32, 32), (1, 3, 32, 32), 4.0, -0.1), "non-negative RGB distance"),
+    (((1, 3, 32, 32), (1, 3, 32, 32), 11.0, 0.1), "needs images over 33 px"),
+], ids=["shape", "surround", "margin", "too small"])
+def test_spot_loss_refuses_bad_input_in_one_line(args, message):
+    out_shape, photo_shape, surround, margin = args
+    with pytest.raises(StylelabError, match=message):
+        losses.spot_loss(torch.rand(out_shape), torch.rand(photo_shape), surround, margin)

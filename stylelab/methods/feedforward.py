@@ -78,6 +78,11 @@ class FeedForwardConfig:
     flat_weight: float = 0.0
     flat_threshold: float = 0.012
     flat_window: int = 9
+    # issue #23: weight, surround (fraction of the crop's side) and margin of losses.spot_loss, compact colour
+    # patches where the photo has none (the 256-px spots the flat term, a high-pass, cannot see inside)
+    spot_weight: float = 0.0
+    spot_surround: float = 0.08
+    spot_margin: float = 0.1
     norm_leak: bool = False  # CIN's leaky form, + ℓ (x − μ): the channel's scale without a spike (Johnson net)
     # CIN's μ, σ from x clipped to μ ± kσ (0: off; Johnson net): a narrow spike's say in its channel's scale is cut
     norm_clip: float = 0.0
@@ -105,7 +110,8 @@ class FeedForwardConfig:
                            counts={"batch_size": self.batch_size, "steps": self.steps, "style_size": self.style_size},
                            weights={"content_weight": self.content_weight, "style_weight": self.style_weight,
                                     "tv_weight": self.tv_weight, "peak_weight": self.peak_weight,
-                                    "tone_weight": self.tone_weight, "flat_weight": self.flat_weight})
+                                    "tone_weight": self.tone_weight, "flat_weight": self.flat_weight,
+                                    "spot_weight": self.spot_weight})
         if self.layer_weights and (len(self.layer_weights) != len(self.style_layers)
                                    or min(self.layer_weights) < 0 or not sum(self.layer_weights) > 0):
             raise StylelabError(f"layer_weights needs one non-negative weight per style layer "
@@ -136,7 +142,9 @@ class FeedForwardConfig:
                                 content_weight=self.content_weight, style_weight=self.style_weight,
                                 tv_weight=self.tv_weight, normalize=self.normalize, tone_weight=self.tone_weight,
                                 tone_sigma=self.tone_sigma, flat_weight=self.flat_weight,
-                                flat_threshold=self.flat_threshold, flat_window=self.flat_window)
+                                flat_threshold=self.flat_threshold, flat_window=self.flat_window,
+                                spot_weight=self.spot_weight, spot_surround=self.spot_surround,
+                                spot_margin=self.spot_margin)
 
     def to_dict(self) -> dict:
         return asdict(self)

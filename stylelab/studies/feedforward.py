@@ -93,6 +93,8 @@ def training_stages(trained: TrainedNet) -> list[dict]:
                                            + ("" if config.get("flat_window", 9) == 9  # the first fine-tunes' box
                                               else f", {config['flat_window']} px window") + ")"
                                            if config.get("flat_weight") else "—"),
+                       "spot weight (m)": (f"{config['spot_weight']:g} (m {config['spot_margin']:g})"
+                                           if config.get("spot_weight") else "—"),
                        "CIN statistics": (f"clipped to μ ± {config['norm_clip']:g}σ" if config.get("norm_clip")
                                           else "plain μ, σ") if config["norm"] == "conditional_instance" else "—",
                        "minutes": round(recipe.get("wall_time_s", float("nan")) / 60, 1)})
