@@ -2,8 +2,9 @@
 (``…-128crops``) the values computed at rev 2ee5b55 with the old per-method functions, before the refactor into
 the interface (the Johnson net before issue #23, now ``…-no-flat-term``, the same bytes); the two Johnson nets
 fine-tuned for the crosshatch (``…-flat-9px`` and the default), the CIN net fine-tuned on 256-px crops
-(``…-256crops``, the default until issue #23 piece 14), the clipped-statistics CIN net and the default CIN net (the
-clipped one fine-tuned with the flat-region term) the values computed when those weights were committed (their
+(``…-256crops``, the default until issue #23 piece 14), the clipped-statistics CIN net, that net fine-tuned with the
+flat-region term (``…-flat``, the default until issue #23 piece 17) and the default CIN net (``…-flat`` fine-tuned
+with the spot term) the values computed when those weights were committed (their
 sha256 is in stylelab/data/weights.tsv)."""
 
 import pytest
@@ -33,10 +34,17 @@ BEFORE = {
     ("cin", "cin-instance-4styles-256crops", (0.25, 0.25, 0.5, 0.0), ()): (9635.4055, [0.7789, 0.65456, 0.71602,
                                                                                       0.89054, 0.47284, 0.48778,
                                                                                       0.87206, 0.72231]),
-    # issue #23 piece 14, the default: the clipped net fine-tuned with the flat-region term (computed 2026-12-03)
-    ("cin", None, (2,), ()): (11538.0046, [0.77615, 0.87459, 0.80549, 0.88934, 0.51857, 0.72123, 0.85799, 0.71488]),
-    ("cin", None, (0.25, 0.25, 0.5, 0.0), ()): (9120.0586, [0.75433, 0.75656, 0.61632, 0.78233, 0.38055, 0.43506,
-                                                           0.70594, 0.576]),
+    # issue #23 piece 14, the clipped net fine-tuned with the flat-region term (computed 2026-12-03 as the default;
+    # renamed 2026-12-04, same bytes)
+    ("cin", "cin-instance-4styles-flat", (2,), ()): (11538.0046, [0.77615, 0.87459, 0.80549, 0.88934, 0.51857,
+                                                                  0.72123, 0.85799, 0.71488]),
+    ("cin", "cin-instance-4styles-flat", (0.25, 0.25, 0.5, 0.0), ()): (9120.0586, [0.75433, 0.75656, 0.61632,
+                                                                                   0.78233, 0.38055, 0.43506,
+                                                                                   0.70594, 0.576]),
+    # issue #23 piece 17, the default since 2026-12-04: that net fine-tuned with the spot term (computed when committed)
+    ("cin", None, (2,), ()): (11557.7858, [0.66913, 0.89092, 0.8894, 0.80595, 0.53462, 0.77559, 0.87505, 0.68339]),
+    ("cin", None, (0.25, 0.25, 0.5, 0.0), ()): (9257.0394, [0.72388, 0.67034, 0.77225, 0.65909, 0.42584, 0.33333,
+                                                           0.72569, 0.60758]),
     # issue #23 piece 12, clipped CIN statistics (values computed when the weights were committed, 2026-12-03)
     ("cin", "cin-instance-4styles-clipped", (2,), ()): (11545.3151, [0.80926, 0.7861, 0.79286, 0.90135, 0.53787,
                                                                      0.37209, 0.83748, 0.79847]),
