@@ -111,6 +111,18 @@ def _photo_guided_lumas(loss: str, output: torch.Tensor, content: torch.Tensor, 
     return (output * weights).sum(1, keepdim=True), (content.to(output.dtype) * weights).sum(1, keepdim=True).detach()
 
 
+def _gaussian_kernel_size(sigma: float) -> int:
+    """The odd kernel side that holds a Gaussian of ``sigma`` pixels to ±3σ."""
+    return 2 * math.ceil(3 * sigma) + 1
+
+
+def _gaussian(image: torch.Tensor, sigma: float) -> torch.Tensor:
+    """A Gaussian blur of ``sigma`` pixels (torchvision's, reflected at the border): one home for the photo-guided
+    terms' blurs."""
+    size = _gaussian_kernel_size(sigma)
+    return gaussian_blur(image, [size, size], [sigma, sigma])
+
+
 def tone_loss(output: torch.Tensor, content: torch.Tensor, sigma: float) -> torch.Tensor:
     """How far the output's low-pass lightness leaves the photo's, after one affine tone curve per image:
 
@@ -124,8 +136,7 @@ def tone_loss(output: torch.Tensor, content: torch.Tensor, sigma: float) -> torc
     red and pink, a luma it accepts, instead of removing them (``stylelab/pretrained/cin_instance_4styles.md``).
     """
     lumas = _photo_guided_lumas("tone_loss", output, content, "the tone term's blur sigma", sigma)
-    kernel = 2 * math.ceil(3 * sigma) + 1
-    x, c = (gaussian_blur(y, [kernel, kernel], [sigma, sigma]).flatten(1) for y in lumas)
+    x, c = (_gaussian(y, sigma).flatten(1) for y in lumas)
     c_centred, x_mean = c - c.mean(1, keepdim=True), x.mean(1, keepdim=True)
     slope = (c_centred * (x - x_mean)).mean(1, keepdim=True) / c_centred.square().mean(1, keepdim=True).clamp_min(1e-8)
     return (x - x_mean - slope * c_centred).square().mean()
@@ -188,14 +199,13 @@ def spot_loss(output: torch.Tensor, content: torch.Tensor, surround: float, marg
     if margin < 0:
         raise StylelabError(f"the spot term's margin is a non-negative RGB distance, got {margin}")
 
+    pad = _gaussian_kernel_size(surround) // 2
+    if pad >= min(output.shape[-2:]):  # reflection padding needs the image wider than half the kernel
+        raise StylelabError(f"the spot term's surround ({surround:g} px) needs images over {pad} px on "
+                            f"each side, got {tuple(output.shape[-2:])}")
+
     def coherent_departure(image: torch.Tensor) -> torch.Tensor:
-        wide = 2 * math.ceil(3 * surround) + 1
-        if wide // 2 >= min(image.shape[-2:]):  # reflection padding needs the image wider than half the kernel
-            raise StylelabError(f"the spot term's surround ({surround:g} px) needs images over {wide // 2} px on "
-                                f"each side, got {tuple(image.shape[-2:])}")
-        narrow = 2 * math.ceil(3 * blur) + 1
-        departure = image - gaussian_blur(image, [wide, wide], [surround, surround])
-        return gaussian_blur(departure, [narrow, narrow], [blur, blur]).norm(dim=1)
+        return _gaussian(image - _gaussian(image, surround), blur).norm(dim=1)
 
     with torch.no_grad():
         photo = coherent_departure(content.to(output.dtype))
