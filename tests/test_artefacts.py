@@ -310,3 +310,49 @@ def test_blob_table_counts_blobs_and_spots_per_style():
     rows = study.blob_table(outputs, photos, ["p", "q"], ["style/s1", "style/s2"])
     assert rows == [{"content": "p", "s1 blobs": 1, "s1 spots": 1, "s2 blobs": 0, "s2 spots": 0},
                     {"content": "q", "s1 blobs": 0, "s1 spots": 0, "s2 blobs": 0, "s2 spots": 1}]   # a white spot
+
+
+# ---- a user's own photos ---------------------------------------------------------------------------------------
+
+def _png(path, value=0.5, h=72, w=96):
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (w, h), tuple([int(255 * value)] * 3)).save(path)
+    return path
+
+
+def test_the_survey_takes_a_users_photos_by_file_or_folder_and_names_them_by_stem(tmp_path, capsys, mirror):
+    _png(tmp_path / "mine" / "beach.png")
+    _png(tmp_path / "mine" / "notes.txt.png", value=0.3)
+    single = _png(tmp_path / "kitchen.jpg.png", value=0.7, h=96, w=72)
+    (tmp_path / "mine" / "readme.txt").write_text("not a photo")
+    out = tmp_path / "survey"
+    code = study.main(["--weights", "cin-instance-4styles", "--sizes", "64", "--encoder", "vgg16_bn_craft",
+                       "--out", str(out), "--photos", str(tmp_path / "mine"), str(single)])
+    assert code == 0
+    rows = (out / "cin-instance-4styles.csv").read_text().splitlines()
+    assert rows[1].startswith("size,photo,style,pixels,blobs")
+    assert [r.split(",")[1] for r in rows[2:]] == ["beach"] * 4 + ["notes.txt"] * 4 + ["kitchen.jpg"] * 4
+    assert [r.split(",")[3] for r in rows[2:]][::4] == ["85x64", "85x64", "64x85"]   # short side 64
+    assert (out / "cin-instance-4styles_contact_64.png").is_file()
+    assert "3 photos × its styles" in (out / "cin-instance-4styles.md").read_text()
+    # the photos' own table names them the same way, and nothing written names the machine's folders
+    assert [r.split(",")[1] for r in (out / "photos.csv").read_text().splitlines()[2:]] == ["beach", "notes.txt",
+                                                                                           "kitchen.jpg"]
+    for written in out.iterdir():
+        if written.suffix in (".md", ".csv"):
+            assert str(tmp_path) not in written.read_text()
+    assert "ignored 1 file(s) that are not images" in capsys.readouterr().err   # readme.txt, said so
+
+
+def test_two_photos_of_one_stem_or_a_missing_photo_are_one_line_errors(tmp_path, capsys):
+    a, b = _png(tmp_path / "a" / "x.png"), _png(tmp_path / "b" / "x.png")
+    with pytest.raises(StylelabError, match="named twice"):
+        study.labels([str(a), str(b)])
+    assert study.labels([str(a), "chicago"]) == ["x", "chicago"]
+    code = study.main(["--sizes", "64", "--encoder", "vgg16_bn_craft", "--out", str(tmp_path / "o"),
+                       "--photos", str(tmp_path / "nowhere.png")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith("error:") and "\n" not in err
+    assert not (tmp_path / "o" / "photos.md").exists()

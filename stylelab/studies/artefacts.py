@@ -8,6 +8,7 @@
 figures/artefacts --summary summary_cin`` writes, per net, its stamped table (``<net>.md``/``.csv``) and one
 contact sheet per size (``<net>_contact_<size>.png``, every blob ringed), ``summary_cin.md``: the nets side
 by side per size, and ``photos.md``: the photos' own crosshatch (also written with no ``--weights``).
+``--photos`` (files or folders) surveys a user's own photos instead, each named by its file's stem.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import torch
 
 from .. import artefacts, assets, images, provenance
 from ..device import describe
-from ..errors import command
+from ..errors import StylelabError, command
 from ..methods import feedforward
 from ..perceptual import statistics_ratio, style_ratio, style_statistics
 
@@ -32,11 +33,28 @@ STYLE_SIZE = 256           # styles at the scale the nets were trained with (per
 
 
 def photo(name: str, size: int) -> torch.Tensor:
-    """A content photo at short side ``size`` (0: its own size, long side at most 1024)."""
-    path = assets.fetch(f"content/{name}")
+    """A content photo at short side ``size`` (0: its own size, long side at most 1024): one of the AdaIN photos
+    (``PHOTOS``) by name, or an image file by its path."""
+    path = Path(name) if Path(name).is_file() else assets.fetch(f"content/{name}")
     if size:
         return images.load_image(path, short_side=size)
     return images.load_image(path, max_side=NATIVE_LIMIT)
+
+
+def label(name: str) -> str:
+    """How a photo is named in tables and figures: an AdaIN photo by its name, a file by its stem (no machine
+    paths in outputs)."""
+    return Path(name).stem if Path(name).is_file() else name
+
+
+def labels(photos: Sequence[str]) -> list[str]:
+    """:func:`label` of each photo; two files of the same stem would share a row, so that is an error."""
+    names = [label(name) for name in photos]
+    twins = sorted({n for n in names if names.count(n) > 1})
+    if twins:
+        raise StylelabError(f"photos {', '.join(twins)} are named twice (tables name a file by its stem); "
+                            f"rename one or survey the folders one at a time")
+    return names
 
 
 def measures(output: torch.Tensor, content: torch.Tensor, encoder=None, style: torch.Tensor | None = None) -> dict:
@@ -64,19 +82,19 @@ def survey(weights: str, *, photos: Sequence[str] = PHOTOS, sizes: Sequence[int]
     style_images = feedforward.load_style_images(styles, STYLE_SIZE, device) if encoder is not None else []
     rows, outputs = [], {}
     for size in sizes:
-        for name in photos:
+        for name, shown in zip(photos, labels(photos)):
             content = photo(name, size).to(device)
             for index, style in enumerate(styles):
                 out = feedforward.stylize(net, content, index).clamp(0, 1)
                 scored = size in ratio_sizes and encoder is not None
                 m = measures(out, content, encoder if scored else None, style_images[index] if scored else None)
-                rows.append({"size": size or "native", "photo": name, "style": style.split("/")[-1],
+                rows.append({"size": size or "native", "photo": shown, "style": style.split("/")[-1],
                              "pixels": f"{out.shape[-1]}x{out.shape[-2]}", "blobs": len(m["blobs"]),
                              "dark regions": m["dark regions"], "spots": len(m["spots"]),
                              "crosshatch": m["crosshatch"], "peak_share": m["peak_share"], "period": m["period"],
                              "style ratio": m.get("style ratio", "")})
                 if keep_outputs:
-                    outputs[(size, name, style)] = (out.cpu(), m["blobs"], m["spots"])
+                    outputs[(size, shown, style)] = (out.cpu(), m["blobs"], m["spots"])
     return (rows, outputs) if keep_outputs else rows
 
 
@@ -87,10 +105,10 @@ def photo_rows(photos: Sequence[str] = PHOTOS, sizes: Sequence[int] = (256, 512,
     (cornell at 512 px: the photo 0.435, the Johnson net before the flat term 0.417)."""
     rows = []
     for size in sizes:
-        for name in photos:
+        for name, shown in zip(photos, labels(photos)):
             content = photo(name, size)
             hatch = artefacts.crosshatch(content, content)
-            rows.append({"size": size or "native", "photo": name,
+            rows.append({"size": size or "native", "photo": shown,
                          "pixels": f"{content.shape[-1]}x{content.shape[-2]}", "flat tiles": hatch.flat_tiles,
                          "crosshatch": hatch.amplitude, "peak_share": hatch.peak_share, "period": hatch.period})
     return rows
@@ -224,6 +242,7 @@ def summarise(rows: list[dict]) -> list[dict]:
 @command
 def main(argv=None) -> int:
     from ..encoders import build_encoder
+    from ..stylize import expand_inputs
 
     parser = argparse.ArgumentParser(prog="python -m stylelab.studies.artefacts", description=__doc__.split("\n\n")[0])
     parser.add_argument("--weights", nargs="*", default=[],
@@ -232,23 +251,28 @@ def main(argv=None) -> int:
     parser.add_argument("--encoder", default="auto", help="the style ratio's encoder (auto, vgg19, vgg16_bn_craft)")
     parser.add_argument("--out", type=Path, required=True, help="folder for the tables and the contact sheets")
     parser.add_argument("--summary", default="summary", help="name of the side-by-side table (default: summary)")
+    parser.add_argument("--photos", nargs="+", default=None, metavar="PATH",
+                        help="image files or folders to survey instead of the 11 AdaIN content photos")
     args = parser.parse_args(argv)
+    photos = tuple(str(p) for p in expand_inputs(args.photos, "photo")) if args.photos else PHOTOS
+    which = f"{len(photos)} photos" if args.photos else "11 AdaIN photos"
+    shown = labels(photos)
     device = torch.device("cpu")
     encoder = build_encoder(args.encoder, device=device)
     stamp = provenance.Stamp(encoder=encoder.name, device=describe(device), profile="survey")
     args.out.mkdir(parents=True, exist_ok=True)
-    provenance.save_table(photo_rows(sizes=args.sizes), "photos", stamp, args.out,
-                          "the 11 AdaIN photos' own crosshatch: what a net that changed nothing would read")
+    provenance.save_table(photo_rows(photos, sizes=args.sizes), "photos", stamp, args.out,
+                          f"the {which}' own crosshatch: what a net that changed nothing would read")
     if not args.weights:
         return 0
     summary = []
     for weights in args.weights:
         name = Path(weights).stem if Path(weights).is_file() else weights
-        rows, outputs = survey(weights, sizes=args.sizes, keep_outputs=True, encoder=encoder)
-        provenance.save_table(rows, name, stamp, args.out, f"{name}: 11 AdaIN photos × its styles")
+        rows, outputs = survey(weights, photos=photos, sizes=args.sizes, keep_outputs=True, encoder=encoder)
+        provenance.save_table(rows, name, stamp, args.out, f"{name}: {which} × its styles")
         styles = list(dict.fromkeys(style for (_, _, style) in outputs))
         for size in args.sizes:
-            fig = contact_sheet(outputs, size, styles)
+            fig = contact_sheet(outputs, size, styles, shown)
             provenance.save_figure(fig, f"{name}_contact_{size or 'native'}", stamp, args.out)
             import matplotlib.pyplot as plt
             plt.close(fig)
