@@ -3,7 +3,8 @@
 # a notebook page (Korean text and figures), notebook 04's equations typeset by the bundled MathJax, and
 # demo.html after a run of each net on a bundled photo. Needs Debian's chromium and a Hangul font
 #   apt-get install -y chromium fonts-noto-cjk
-# and the site's npm packages (npm ci --ignore-scripts; scripts/setup.sh runs it).
+# and the site's npm packages (npm ci --ignore-scripts; scripts/setup.sh runs it). Offline, the demo's bundled photos
+# come from the asset mirror: STYLELAB_ASSET_MIRROR=/path/to/assets bash scripts/site_screenshot.sh
 # Usage: bash scripts/site_screenshot.sh [notebook page, default 03_conditional_instance_norm]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +50,9 @@ with Chromium(offline=True, width=1280, height=1100) as browser:
     page = browser.open((site / "demo.html").as_uri())
     page.wait_for("window.stylelabDemo !== undefined", timeout=30)
     page.evaluate("stylelabDemo.ready")
+    if not page.evaluate("document.querySelector('#content-choices button') !== null"):
+        sys.exit("site_screenshot: the demo has no bundled photo to run on (the build could not fetch the AdaIN "
+                 "images); set STYLELAB_ASSET_MIRROR or build online")
     page.evaluate("document.querySelector('#content-choices button').click()")  # the first bundled photo
     page.evaluate("document.querySelector('#style-choices button[data-name=\"style/sketch\"]')?.click()")
     page.evaluate("stylelabDemo.idle()")
