@@ -346,7 +346,7 @@ def test_the_survey_takes_a_users_photos_by_file_or_folder_and_names_them_by_ste
     assert "ignored 1 file(s) that are not images" in capsys.readouterr().err   # readme.txt, said so
 
 
-def test_two_photos_of_one_stem_or_a_missing_photo_are_one_line_errors(tmp_path, capsys):
+def test_twin_stems_a_missing_photo_or_an_out_folder_among_the_photos_are_one_line_errors(tmp_path, capsys):
     a, b = _png(tmp_path / "a" / "x.png"), _png(tmp_path / "b" / "x.png")
     with pytest.raises(StylelabError, match="named twice"):
         study.labels([str(a), str(b)])
@@ -356,3 +356,9 @@ def test_two_photos_of_one_stem_or_a_missing_photo_are_one_line_errors(tmp_path,
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.startswith("error:") and "\n" not in err
     assert not (tmp_path / "o" / "photos.md").exists()
+    # the survey never writes among the photos it reads (its PNGs would be taken for photos next time)
+    code = study.main(["--sizes", "64", "--encoder", "vgg16_bn_craft", "--out", str(tmp_path / "a"),
+                       "--photos", str(tmp_path / "a")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "folder of its own" in err and "\n" not in err
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["x.png"]

@@ -257,6 +257,9 @@ def main(argv=None) -> int:
     photos = tuple(str(p) for p in expand_inputs(args.photos, "photo")) if args.photos else PHOTOS
     which = f"{len(photos)} photos" if args.photos else "11 AdaIN photos"
     shown = labels(photos)
+    if args.out.resolve() in {Path(p).resolve().parent for p in photos if Path(p).is_file()}:
+        # its tables and contact sheets would sit among the photos (and be surveyed as photos next time)
+        raise StylelabError(f"--out {args.out} holds photos being surveyed; write the survey to a folder of its own")
     device = torch.device("cpu")
     encoder = build_encoder(args.encoder, device=device)
     stamp = provenance.Stamp(encoder=encoder.name, device=describe(device), profile="survey")
