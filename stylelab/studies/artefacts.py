@@ -42,8 +42,8 @@ def photo(name: str, size: int) -> torch.Tensor:
 
 
 def label(name: str) -> str:
-    """How a photo is named in tables and figures: an AdaIN photo by its name, a file by its stem (no machine
-    paths in outputs)."""
+    """How a photo or a net is named in tables and figures: a registered name as it is, a file by its stem (no
+    machine paths in outputs)."""
     return Path(name).stem if Path(name).is_file() else name
 
 
@@ -270,7 +270,7 @@ def main(argv=None) -> int:
         return 0
     summary = []
     for weights in args.weights:
-        name = Path(weights).stem if Path(weights).is_file() else weights
+        name = label(weights)
         rows, outputs = survey(weights, photos=photos, sizes=args.sizes, keep_outputs=True, encoder=encoder)
         provenance.save_table(rows, name, stamp, args.out, f"{name}: {which} × its styles")
         styles = list(dict.fromkeys(style for (_, _, style) in outputs))
